@@ -1,0 +1,1 @@
+"""coffeechat benchmarks against real servers on loopback: ``python bench/run.py --help``."""

@@ -1,0 +1,1 @@
+"""One module per outside system (IMAP, SMTP, CalDAV), each behind a small interface."""

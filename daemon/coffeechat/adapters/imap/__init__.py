@@ -1,0 +1,1 @@
+"""The IMAP adapter: connecting, watching folders for new mail, filing copies."""

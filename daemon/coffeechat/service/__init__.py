@@ -1,0 +1,1 @@
+"""The service loop: wires the domain to the adapters and the store."""

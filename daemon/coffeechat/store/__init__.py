@@ -1,0 +1,1 @@
+"""The SQL store adapter: schema, migrations, engine and session helpers."""

@@ -1,0 +1,134 @@
+"""A real Radicale (CalDAV) on loopback, one per test session, a fresh user per test.
+
+Plain HTTP by default; ``RadicaleServer.create(tls=(certificate, key))`` serves HTTPS instead,
+with that certificate (``ca_file`` is then what a client must trust).
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from .ports import free_port, wait_for
+
+CONFIG = """\
+[server]
+hosts = 127.0.0.1:{port}
+{tls}[auth]
+type = htpasswd
+htpasswd_filename = {d}/users
+htpasswd_encryption = plain
+delay = 0
+[storage]
+filesystem_folder = {d}/collections
+[logging]
+level = warning
+"""
+
+TLS = """\
+ssl = True
+certificate = {certificate}
+key = {key}
+"""
+
+
+@dataclass
+class DavUser:
+    server: RadicaleServer
+    name: str
+    password: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/{self.name}/"
+
+    def make_calendar(self, name: str = "Coffee") -> str:
+        """Create a calendar with caldav and return its URL."""
+        import caldav
+
+        with caldav.DAVClient(
+            self.server.url,
+            username=self.name,
+            password=self.password,
+            ssl_verify_cert=self.server.verify,
+        ) as c:
+            cal = c.principal().make_calendar(name=name, cal_id=uuid.uuid4().hex[:8])
+            return str(cal.url)
+
+
+@dataclass
+class RadicaleServer:
+    directory: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    tls: tuple[Path, Path] | None = None  # (certificate, key): serve HTTPS
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The certificate a client must trust (None over plain HTTP)."""
+        return self.tls[0] if self.tls else None
+
+    @property
+    def verify(self) -> bool | str:
+        """``ssl_verify_cert`` for a caldav.DAVClient talking to this server."""
+        return str(self.ca_file) if self.ca_file else True
+
+    @classmethod
+    def create(cls, tls: tuple[Path, Path] | None = None) -> RadicaleServer:
+        """A server in a fresh directory; with ``tls`` (certificate, key) it speaks HTTPS."""
+        d = Path(tempfile.mkdtemp(prefix="radicale-"))
+        (d / "users").write_text("")
+        server = cls(d, free_port(), tls=tls)
+        extra = TLS.format(certificate=tls[0], key=tls[1]) if tls else ""
+        (d / "config").write_text(CONFIG.format(d=d, port=server.port, tls=extra))
+        return server
+
+    def start(self) -> None:
+        with (self.directory / "radicale.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "radicale", "-C", str(self.directory / "config")],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        wait_for(self._ready, 20, f"radicale on {self.port}")
+
+    def _ready(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            log = (self.directory / "radicale.log").read_text(errors="replace")
+            raise RuntimeError(f"radicale exited with {self.process.returncode}: {log}")
+        req = urllib.request.Request(self.url + "/", method="OPTIONS")  # noqa: S310 loopback
+        context = ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
+        with urllib.request.urlopen(req, timeout=1, context=context) as resp:  # noqa: S310
+            return int(resp.status) == 200
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def add_user(self, password: str = "secret") -> DavUser:
+        name = f"u{uuid.uuid4().hex[:10]}"
+        with (self.directory / "users").open("a") as f:
+            f.write(f"{name}:{password}\n")
+        return DavUser(self, name, password)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
