@@ -272,6 +272,11 @@ def test_watchdog_replaces_a_stuck_watcher(sqlite_world: World) -> None:
         await asyncio.to_thread(
             wait_for, lambda: inbound_subjects(w) == ["during the hang"], 10, "the mail"
         )
+        # The row is committed before the watcher reports the pass to the loop; wait for
+        # the report too, or stopping now can race it.
+        await asyncio.to_thread(
+            wait_for, lambda: any(r.inbound for r in results), 5, "the sync report"
+        )
         assert silent_watchers([generations[0]["inbox"]])  # the old one is still stuck
         release.set()
         stop.set()
@@ -279,7 +284,6 @@ def test_watchdog_replaces_a_stuck_watcher(sqlite_world: World) -> None:
 
     asyncio.run(main())
     assert inbound_subjects(w) == ["during the hang"]
-    assert any(r.inbound for r in results)
 
 
 def test_idle_over_tls_and_reissue(sqlite_world: World, running: Any) -> None:
