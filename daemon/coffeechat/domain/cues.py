@@ -22,7 +22,7 @@ AUTO_SUBJECT = re.compile(
 AUTO_BODY = re.compile(
     r"\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|"
     r"away\s+from\s+(?:the|my)\s+(?:office|desk)|on\s+(?:annual\s+|parental\s+|maternity\s+|"
-    r"paternity\s+|sick\s+|medical\s+)?leave|on\s+(?:holiday|vacation|sabbatical)|out\s+of\s+office)|"
+    r"paternity\s+|sick\s+|medical\s+)?leave|on\s+(?:holiday|vacation|(?:\w+\s+)?sabbatical)|out\s+of\s+office)|"
     r"limited\s+access\s+to\s+(?:e-?mail|my\s+e-?mail)|no\s+access\s+to\s+e-?mail|"
     r"(?:will\s+not|won't)\s+be\s+(?:checking|monitoring|reading)\s+(?:my\s+)?e-?mail|"
     r"mailbox\s+is\s+(?:not|no\s+longer)\s+monitored|this\s+is\s+an\s+automat\w+|"
@@ -40,12 +40,23 @@ AUTO_BODY = re.compile(
 # What only an absence notice says: about e-mail access, urgent matters, a return date.
 AUTO_ABSENCE = re.compile(
     r"\b(?:limited|no|intermittent|restricted|patchy)\s+access\s+to\s+(?:my\s+)?e-?mails?\b|"
-    r"\b(?:for|in\s+case\s+of)\s+(?:anything\s+|any\s+)?urgent\b|\burgent\s+(?:matters|enquiries|"
+    r"\b(?:for|in\s+case\s+of)\s+(?:anything\s+|any\s+)?urgent\b|"
+    r"\bchecking\s+(?:my\s+)?e-?mails?\s+(?:only\s+)?(?:occasionally|intermittently|sporadically|"
+    r"periodically|infrequently|rarely)\b|\b(?:may|might|will)\s+be\s+(?:slow|slower|delayed)\s+(?:to|in)\s+"
+    r"(?:reply|replying|respond|responding)\b|\bdelayed\s+(?:response|reply)\b|\burgent\s+(?:matters|enquiries|"
     r"inquiries|requests|issues)\b|\b(?:i\s+will|i'll)\s+(?:return|be\s+back|respond|reply)\b|"
     r"\breturning\s+on\b|\bsem\s+acesso\s+ao\s+e-?mail\b|\bsin\s+acceso\s+al\s+correo\b|"
     r"\bretorno\s+(?:na|no|em|a)\b|\bvuelvo\s+el\b|\bif\s+(?:this|your\s+(?:e-?mail|message|enquiry|inquiry|request))\s+is\s+"
     r"(?:about|regarding|urgent|related\s+to|time-sensitive)\b|\b(?:and|but)\s+will\s+(?:return|be\s+back)\b|\bupon\s+my\s+return\b|\bin\s+dringenden\s+fällen\b|\bpara\s+asuntos\s+"
     r"urgentes\b",
+    _I,
+)
+# A message that says it is automatic needs no other cue.
+AUTO_SELF = re.compile(
+    r"^\W*(?:this\s+is\s+an?\s+)?(?:automated|automatic|auto-?generated)\s+(?:response|reply|"
+    r"message|e-?mail|notification)\b|\bthis\s+is\s+an?\s+(?:automated|automatic|auto-?generated)\s+"
+    r"(?:response|reply|message|e-?mail|notification)\b|\bthis\s+(?:message|e-?mail|reply|response)\s+"
+    r"(?:was|is|has\s+been)\s+(?:sent\s+|generated\s+)?automatically\b",
     _I,
 )
 AUTO_OPENING = re.compile(

@@ -9,7 +9,7 @@ import re
 
 NEG_CLAUSE = re.compile(
     r"(?i)\b(?:doesn't|does\s+not|don't|do\s+not|won't|will\s+not|wouldn't|isn't|is\s+not|"
-    r"can't|cannot|can\s+not|couldn't|aren't)\s+(?:\w+\s+)?(?:work|suit|do|make|be\s+(?:free|"
+    r"can't|cannot|can\s+not|couldn't|aren't)\s+(?:going\s+to\s+|gonna\s+)?(?:\w+\s+)?(?:work|suit|do|make|be\s+(?:free|"
     r"available|around|able)|manage|go)\b|\b(?:don't|do\s+not)\s+think\s+(?:\w+\s+){0,3}?"
     r"(?:works?|suits?|will\s+(?:work|suit)|is\s+(?:good|possible|doable))\b|\bno\s+good\b|\bnot\s+(?:good|great|ideal|possible|"
     r"free|available|around)\b|\bunavailable\b|\bbusy\b|\bbooked\b|\bblocked\b|"
@@ -23,7 +23,10 @@ NEG_CLAUSE = re.compile(
     r"with|on)\b|\bnot\s+in\s+a\s+position\b|\bout\s+of\s+the\s+question\b|\bimpossible\b|"
     r"\b(?:sick|unwell)\b|\bno\s+longer\s+(?:works?|free|available)\b|"
     r"\bon\s+(?:annual|parental|maternity|paternity|sick|medical|study|garden|family)\s+leave\b|"
-    r"\bon\s+(?:pto|sabbatical|furlough)\b|\bim\s+urlaub\b|\bde\s+vacaciones\b|"
+    r"\bon\s+(?:pto|sabbatical|furlough)\b|"
+    # the day an absence begins: "I start parental leave on 1 March", "heading off on holiday"
+    r"\b(?:start(?:s|ing)?|begin(?:s|ning)?|go(?:es|ing)?\s+on|head(?:s|ing)?\s+(?:off\s+)?on)\s+"
+    r"(?:my\s+|our\s+)?(?:\w+\s+)?(?:leave|holiday|vacation|sabbatical|pto|furlough)\b|\bim\s+urlaub\b|\bde\s+vacaciones\b|"
     r"\ben\s+(?:vacances|congé)\b|\bout\s+of\s+(?:the\s+)?(?:country|office)\b|"
     r"\b(?:i'm|i\s+am|i'll\s+be|i\s+will\s+be|we're|we\s+are)\s+(?:flying|in\s+the\s+air|on\s+the\s+road|"
     r"on\s+a\s+plane|at\s+(?:a|an|the)\s+(?:conference|offsite|off-site|site\s+visit|summit|trade\s+show|"

@@ -110,17 +110,32 @@ def _resumes_on(word: str, before: str, after: str) -> bool:
     return not _SPAN_TO.match(after) and not _ABSENCE_FROM.search(before)
 
 
+def _month_mention(text: str) -> re.Match[str] | None:
+    """The month the text resumes in: one asked for ("reach out again in February") beats one
+    that only ends a busy spell ("buried until mid-January"); otherwise the first written."""
+    found = sorted(
+        [*_MID_MONTH.finditer(text), *_IN_MONTH.finditer(text)], key=lambda mt: mt.start()
+    )
+    best: tuple[int, re.Match[str]] | None = None
+    for mt in found:
+        cut = max((s.end() for s in _SENTENCE.finditer(text, 0, mt.start())), default=0)
+        lead = text[max(cut, mt.start("m") - 80) : mt.start("m")].replace("\n", " ")
+        lead = re.sub(r"(?i)(?:early|mid|late)[\s-]*$", "", lead)
+        asked = _RETURN_BEFORE.search(lead) or _CONTACT_BEFORE.search(lead)
+        rank = 0 if asked else 1
+        if best is None or rank < best[0]:
+            best = (rank, mt)
+    return best[1] if best else None
+
+
 def _relative(text: str, ref: date) -> date | None:
-    mid = _MID_MONTH.search(text)
-    mt = _IN_MONTH.search(text)
-    if mid and (mt is None or mid.start() <= mt.start()):
-        mt = mid
+    mt = _month_mention(text)
     if mt:
         month = MONTHS[mt["m"].lower()]
         year = ref.year if month > ref.month else ref.year + 1
         if mt["y"] and (int(mt["y"]), month) > (ref.year, ref.month):
             year = int(mt["y"])  # "back in April 2027": the year is written
-        is_mid = mt is mid or bool(mt.groupdict().get("mid"))
+        is_mid = mt.re is _MID_MONTH or bool(mt.groupdict().get("mid"))
         return date(year, month, 15 if is_mid else 1)  # "mid-March": the 15th
     if _NEXT_MONTH.search(text):
         return _add_months(ref.replace(day=1), 1)

@@ -265,6 +265,8 @@ def _auto_reason(msg: ParsedMessage, text: str) -> str | None:
         return "out-of-office subject"
     if cues.LEFT_COMPANY.search(text) and re.search(r"(?i)mailbox|forwarded|monitored", text):
         return "left-company autoresponder"
+    if cues.AUTO_SELF.search(text):
+        return "says it is automatic"
     if cues.AUTO_BODY.search(text) and cues.AUTO_OPENING.search(text):
         return "out-of-office wording"
     if (
