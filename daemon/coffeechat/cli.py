@@ -368,7 +368,7 @@ def run(ctx: Context, once: bool, now: str | None) -> None:
     clock = parse_now(now)
     if now is not None and not once:
         clock = OffsetClock(clock.now())  # a rehearsal: time moves on from --now
-    code = serve(settings, clock, once=once)
+    code = serve(settings, clock, once=once, account=ctx.account)
     sys.exit(code)
 
 

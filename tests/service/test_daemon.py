@@ -120,6 +120,63 @@ def test_idle_reply_books_and_sigterm_stops(
     assert "secret" not in text  # no password in the logs
 
 
+def test_sighup_applies_changed_settings_live(
+    tmp_path: Path,
+    imap_user: ImapUser,
+    smtp_server: SmtpServer,
+    dav_user: DavUser,
+    certificate: tuple[Path, Path],
+) -> None:
+    """A broken file changes nothing; a fixed one moves the watcher to another folder and a
+    reply landing there is booked, all without a restart."""
+    dav_user.make_calendar("Coffee chats")
+    path = write_settings(tmp_path, imap_user, smtp_server, dav_user, certificate[0])
+    good = path.read_text()
+    cli(path, "contacts", "add", "--email", "ana@example.org", "--name", "Ana Ruiz",
+        "--timezone", "America/New_York")  # fmt: skip
+    cli(path, "outreach", "start", "ana@example.org", "--now", "2026-03-02T15:00:00Z")
+    cli(path, "run", "--once", "--now", "2026-03-02T16:05:00Z")
+    outreach_id = smtp_server.messages[0].message["Message-ID"]
+    with imap_user.client() as c:
+        c.create_folder("Replies")
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(path, "2026-03-03T14:00:00Z", log)
+    try:
+        assert wait_for(lambda: log.read_text().count('"watching folder"') == 2, 20)
+        path.write_text(good.replace("[schedule]", "[schedule]\nslots_to_offer = 99", 1))
+        daemon.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: b"reload.invalid" in log.read_bytes(), 10), log.read_text()
+        assert "slots_to_offer" in log.read_text()  # the error names the key
+        path.write_text(good.replace("[imap]\n", '[imap]\nfolder = "Replies"\n', 1))
+        daemon.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: b"imap.restarting" in log.read_bytes(), 10), log.read_text()
+        assert wait_for(lambda: b'"folder": "Replies"' in log.read_bytes(), 10), log.read_text()
+        before = len(smtp_server.messages)
+        reply = (
+            f"From: Ana Ruiz <ana@example.org>\r\nTo: <{OWNER}>\r\nSubject: Re: hello\r\n"
+            "Date: Tue, 03 Mar 2026 09:00:00 -0500\r\nMessage-ID: <moved@example.org>\r\n"
+            f"In-Reply-To: {outreach_id}\r\n\r\nYes! Thursday at 2pm works.\r\n"
+        ).encode()
+        imap_user.append("Replies", reply)
+
+        def invited() -> bool:
+            return any(
+                "text/calendar" in m.data.decode("utf-8", "replace")
+                for m in smtp_server.messages[before:]
+            )
+
+        assert wait_for(invited, 20), log.read_text()[-3000:]
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    text = log.read_text()
+    assert '"reload.applied"' in text and '"sections": ["imap"]' in text
+    assert "reload.needs_restart" not in text
+
+
 def test_backoff_grows_and_is_capped() -> None:
     import random
 

@@ -10,7 +10,8 @@ Tasks (each restarted with backoff by the supervisor if it crashes):
 
 Blocking libraries (imapclient, caldav, SQLAlchemy) run in worker threads. SIGTERM/SIGINT set
 the stop event: the email being sent is finished, connections close, exit 0. SIGHUP re-reads
-the settings file and says whether a restart is needed.
+the settings file and applies it live (``reload``); only a changed database or set of accounts
+waits for a restart.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import func, select
 from coffeechat.clock import Clock
 from coffeechat.domain.states import MeetingStatus, OutboxState
 from coffeechat.entry import Terminated
+from coffeechat.service.reload import plan_reload
 from coffeechat.service.supervisor import Supervisor, record_health
 from coffeechat.settings import Settings, SettingsError, load_settings
 from coffeechat.store.db import Store
@@ -68,6 +70,10 @@ class Daemon:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    #: set by a reload that changed the settings: the IMAP watchers restart with them
+    imap_restart: asyncio.Event = field(default_factory=asyncio.Event)
+    #: set by a reload that changed [caldav]: the connection is rebuilt before the next pass
+    calendar_stale: bool = False
     last_calendar_sync: datetime | None = None
 
     # ------------------------------------------------------------ start and stop
@@ -128,21 +134,25 @@ class Daemon:
         from coffeechat.service.schedule import schedule_due
 
         assert self.store is not None
+        settings = self.settings  # one pass, one version of the settings (SIGHUP swaps it)
+        if self.calendar_stale:  # between passes, so no booking is using the old one
+            self.calendar_stale = False
+            self.close()
         calendar = None
-        if self.settings.caldav is not None:
+        if settings.caldav is not None:
             try:
                 calendar = self._calendar()
                 self._health("caldav", None)
             except Exception as exc:
                 self._health("caldav", f"{type(exc).__name__}: {exc}")
                 log.warning("caldav.unavailable", error=f"{type(exc).__name__}: {exc}")
-        react_pending(self.store, self.settings, self.clock, calendar, self.account_id)
+        react_pending(self.store, settings, self.clock, calendar, self.account_id)
         if calendar is not None and self._calendar_sync_due():
             self.sync_calendar(calendar)
-        schedule_due(self.store, self.settings, self.clock, account_id=self.account_id)
+        schedule_due(self.store, settings, self.clock, account_id=self.account_id)
         # emails held by a template error go out once the owner has fixed the template
-        rerender_held(self.store, self.settings, self.clock, account_id=self.account_id)
-        queue_daily_digest(self.store, self.settings, self.clock)
+        rerender_held(self.store, settings, self.clock, account_id=self.account_id)
+        queue_daily_digest(self.store, settings, self.clock)
 
     def _calendar_sync_due(self) -> bool:
         now = self.clock.now()
@@ -264,22 +274,34 @@ class Daemon:
                     f.cancel()
 
     async def imap_task(self) -> None:
-        if self.settings.imap is None:
-            await self.stop.wait()
-            return
+        """Watch the mailbox until stopped; a reload restarts the watchers with its settings."""
         from coffeechat.adapters.imap.watch import WatchOptions, watch_mailbox
         from coffeechat.service.inbox import InboxSync
 
         assert self.store is not None
-        inbox = InboxSync(self.store, self.settings, self.clock)
-        options = WatchOptions(use_idle=None if self.settings.imap.use_idle else False)
-        await watch_mailbox(
-            self.settings.imap,
-            inbox,
-            self.stop,
-            on_result=lambda _result: self.wake.set(),
-            options=options,
-        )
+        while not self.stop.is_set():
+            self.imap_restart.clear()
+            settings = self.settings
+            watch_stop = asyncio.Event()
+            relay = asyncio.ensure_future(_first_of(self.stop, self.imap_restart))
+            relay.add_done_callback(_setter(watch_stop))
+            try:
+                if settings.imap is None:
+                    await watch_stop.wait()
+                    continue
+                inbox = InboxSync(self.store, settings, self.clock)
+                options = WatchOptions(use_idle=None if settings.imap.use_idle else False)
+                await watch_mailbox(
+                    settings.imap,
+                    inbox,
+                    watch_stop,
+                    on_result=lambda _result: self.wake.set(),
+                    options=options,
+                )
+            finally:
+                relay.cancel()
+            if not self.stop.is_set():
+                log.info("imap.restarting", reason="settings reloaded")
 
     # ------------------------------------------------------------ entry points
 
@@ -358,31 +380,68 @@ class Daemon:
                 self._health("caldav", f"{type(exc).__name__}: {exc}")
         return problems
 
-    def reload(self) -> None:
-        source = self.settings.source
-        if source is None:
-            log.warning("reload.ignored", reason="settings were not read from a file")
-            return
-        try:
-            fresh = load_settings(source)
-        except SettingsError as exc:
-            log.error("reload.invalid", error=str(exc))
-            return
-        if fresh.model_dump() == self.settings.model_dump():
-            log.info("reload.unchanged")
-            return
-        changed = [
-            name for name in type(fresh).model_fields
-            if getattr(fresh, name) != getattr(self.settings, name)
-        ]  # fmt: skip
+    def apply_settings(self, fresh: Settings, sections: tuple[str, ...]) -> None:
+        """Run on ``fresh`` from the next pass on. Connections built from a changed section
+        are rebuilt: the calendar before the next pass, the IMAP watchers now."""
+        self.settings = fresh
+        if "caldav" in sections:
+            self.calendar_stale = True
+        self.imap_restart.set()  # the inbox reader holds the settings too
+        self.wake.set()
+        log.info("reload.applied", account=fresh.owner.email, sections=list(sections))
+
+
+def _setter(event: asyncio.Event) -> Any:
+    """A done-callback that sets ``event``."""
+    return lambda _future: event.set()
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    """Return as soon as any of ``events`` is set."""
+    waits = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+
+
+def reload(daemons: list[Daemon], account: str | None) -> None:
+    """SIGHUP: re-read the settings file and apply what can change while running.
+
+    An unreadable or invalid file changes nothing (the error is logged with the key and the
+    file); the daemon carries on with the settings it has.
+    """
+    source = daemons[0].settings.source if daemons else None
+    if source is None:
+        log.warning("reload.ignored", reason="settings were not read from a file")
+        return
+    try:
+        fresh = load_settings(source)
+        plan = plan_reload([d.settings for d in daemons], fresh, account)
+    except SettingsError as exc:
+        log.error("reload.invalid", error=str(exc), hint="still running on the previous settings")
+        return
+    if plan.unchanged:
+        log.info("reload.unchanged")
+        return
+    by_owner = {d.settings.owner.email.lower(): d for d in daemons}
+    for change in plan.changes:
+        if "logging" in change.sections:
+            from coffeechat.logsetup import configure_logging
+
+            logging = change.settings.logging
+            configure_logging(logging.level, logging.format)
+        by_owner[change.owner].apply_settings(change.settings, change.sections)
+    if plan.needs_restart:
         log.warning(
             "reload.needs_restart",
-            changed=changed,
-            hint="settings changed; restart coffeechat (systemctl restart coffeechat) to apply",
+            changed=list(plan.needs_restart),
+            hint="restart coffeechat (systemctl restart coffeechat) to apply these",
         )
 
 
-async def _serve_all(daemons: list[Daemon], once: bool) -> int:
+async def _serve_all(daemons: list[Daemon], once: bool, account: str | None) -> int:
     if once:
         codes = [await d.run_once() for d in daemons]
         return max(codes, default=0)
@@ -394,14 +453,14 @@ async def _serve_all(daemons: list[Daemon], once: bool) -> int:
             d.stop.set()
             d.wake.set()
 
-    def reload() -> None:
-        daemons[0].reload()  # one file for all accounts: one report
+    def on_hup() -> None:
+        reload(daemons, account)  # one file for all accounts: one report
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, request_stop, sig.name)
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGHUP, reload)
+        loop.add_signal_handler(signal.SIGHUP, on_hup)
 
     async def notify_when_ready() -> None:
         # every account probed (or waiting for another process's lock): tell systemd
@@ -417,8 +476,11 @@ async def _serve_all(daemons: list[Daemon], once: bool) -> int:
     return 0
 
 
-def serve(settings: Settings, clock: Clock, *, once: bool = False) -> int:
-    """Run the daemon for every account until stopped (or one pass with ``once``)."""
+def serve(
+    settings: Settings, clock: Clock, *, once: bool = False, account: str | None = None
+) -> int:
+    """Run the daemon for every account in ``settings`` until stopped (or one pass with
+    ``once``); ``account`` names the one account --account chose, for reloads."""
     try:
         store = Store(settings.database.effective_url)
     except Exception as exc:
@@ -428,7 +490,7 @@ def serve(settings: Settings, clock: Clock, *, once: bool = False) -> int:
     try:
         for daemon in daemons:
             daemon.open(store)
-        return int(asyncio.run(_serve_all(daemons, once)))
+        return int(asyncio.run(_serve_all(daemons, once, account)))
     except (KeyboardInterrupt, Terminated):
         return 0
     except Exception as exc:
