@@ -24,7 +24,7 @@ from coffeechat.clock import FixedClock
 from coffeechat.domain import invitations as inv
 from coffeechat.domain.availability import Slot
 from coffeechat.domain.states import MeetingStatus, OutboxKind, ThreadState
-from coffeechat.service import booking
+from coffeechat.service import booking, calendar_event, calendar_sync, itip_reply
 from coffeechat.settings import Settings
 from coffeechat.store.db import Store
 from coffeechat.store.models import CalendarState, Event, Meeting, Thread
@@ -68,8 +68,8 @@ class World:
     def cancel(self) -> booking.BookingResult:
         return booking.cancel(self.store, self.calendar, self.clock, self.thread_id, self.settings)
 
-    def sync(self) -> booking.SyncResult:
-        return booking.sync_calendar(self.store, self.calendar, self.clock, 1, self.settings)
+    def sync(self) -> calendar_sync.SyncResult:
+        return calendar_sync.sync_calendar(self.store, self.calendar, self.clock, 1, self.settings)
 
     def ours(self) -> list[icalendar.cal.Component]:
         """The daemon's VEVENTs on the calendar (all of them, cancelled too)."""
@@ -149,7 +149,7 @@ def test_a_crash_between_the_put_and_the_commit_is_repaired_by_the_retry(world: 
         world.book(at(TUESDAY_2PM), within=killed)
     assert len(world.ours()) == 1 and world.meetings() == []  # on the calendar, not in the store
 
-    queued: list[booking.Invitation] = []
+    queued: list[calendar_event.Invitation] = []
     retry = world.book(
         at(TUESDAY_2PM), within=lambda s, r: queued.extend([r.invitation] if r.invitation else [])
     )
@@ -412,11 +412,11 @@ def test_an_accept_updates_the_attendee_and_the_meeting(world: World) -> None:
     world.book(at(TUESDAY_2PM))
     uid = world.meetings()[0].caldav_uid
     args = (world.store, world.calendar, world.clock)
-    result = booking.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
+    result = itip_reply.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
     assert result.outcome == "applied" and result.partstat == "ACCEPTED"
     assert world.ours()[0]["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     assert world.meetings()[0].partstat == "ACCEPTED"
-    again = booking.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
+    again = itip_reply.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
     assert again.outcome == "unchanged"
     assert world.sync().moved == []  # our own write is not mistaken for the owner's
 
@@ -428,13 +428,13 @@ def test_a_reply_to_an_older_invitation_is_ignored_and_a_decline_needs_the_owner
     world.reschedule(at(TUESDAY_2PM + timedelta(days=1)))
     uid = world.meetings()[0].caldav_uid
     args = (world.store, world.calendar, world.clock)
-    stale = booking.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
+    stale = itip_reply.apply_itip_reply(*args, reply(uid, "ACCEPTED", 0), world.settings)
     assert stale.outcome == "stale" and world.meetings()[0].partstat == "NEEDS-ACTION"
-    declined = booking.apply_itip_reply(*args, reply(uid, "DECLINED", 1), world.settings)
+    declined = itip_reply.apply_itip_reply(*args, reply(uid, "DECLINED", 1), world.settings)
     assert declined.outcome == "applied"
     (event,) = world.events("invitation_declined")
     assert event.needs_owner
-    unknown = booking.apply_itip_reply(
+    unknown = itip_reply.apply_itip_reply(
         *args, reply("someone-else@x", "ACCEPTED", 0), world.settings
     )
     assert unknown.outcome == "unknown"
@@ -445,7 +445,7 @@ def test_a_reply_to_an_older_invitation_is_ignored_and_a_decline_needs_the_owner
 
 def test_the_owner_moving_the_event_by_hand_moves_the_meeting(world: World) -> None:
     world.book(at(TUESDAY_2PM))
-    assert world.sync() == booking.SyncResult()  # first sync: nothing moved
+    assert world.sync() == calendar_sync.SyncResult()  # first sync: nothing moved
     uid = world.meetings()[0].caldav_uid
     later = TUESDAY_2PM + timedelta(hours=2)
 
@@ -461,7 +461,7 @@ def test_the_owner_moving_the_event_by_hand_moves_the_meeting(world: World) -> N
     (update,) = result.invitations
     assert update.method == "REQUEST" and update.sequence == 1 and update.start == later
     assert len(world.events("meeting_moved")) == 1
-    assert world.sync() == booking.SyncResult()  # followed once
+    assert world.sync() == calendar_sync.SyncResult()  # followed once
     with world.store.session() as s:
         (state,) = s.scalars(select(CalendarState))
         assert state.sync_token and state.ctag and state.calendar_url == world.calendar.url

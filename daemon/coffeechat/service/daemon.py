@@ -161,7 +161,7 @@ class Daemon:
         )
 
     def sync_calendar(self, calendar: Any) -> None:
-        from coffeechat.service.booking import sync_calendar
+        from coffeechat.service.calendar_sync import sync_calendar
 
         assert self.store is not None
         try:
