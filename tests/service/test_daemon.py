@@ -48,6 +48,33 @@ def start_daemon(
         )
 
 
+def send_outreach(path: Path, smtp_server: SmtpServer) -> str:
+    """Ana Ruiz is a contact and has been written to; the outreach's Message-ID."""
+    cli(path, "contacts", "add", "--email", "ana@example.org", "--name", "Ana Ruiz",
+        "--timezone", "America/New_York")  # fmt: skip
+    cli(path, "outreach", "start", "ana@example.org", "--now", "2026-03-02T15:00:00Z")
+    cli(path, "run", "--once", "--now", "2026-03-02T16:05:00Z")
+    assert len(smtp_server.messages) == 1
+    return str(smtp_server.messages[0].message["Message-ID"])
+
+
+def ana_says_yes(outreach_id: str, message_id: str) -> bytes:
+    return (
+        f"From: Ana Ruiz <ana@example.org>\r\nTo: <{OWNER}>\r\nSubject: Re: hello\r\n"
+        f"Date: Tue, 03 Mar 2026 09:00:00 -0500\r\nMessage-ID: <{message_id}@example.org>\r\n"
+        f"In-Reply-To: {outreach_id}\r\n\r\nSure! Thursday at 2pm works.\r\n"
+    ).encode()
+
+
+def invited(smtp_server: SmtpServer, before: int) -> bool:
+    """An invitation (text/calendar) went out after the first ``before`` messages."""
+    return any(
+        m.message.get_content_type() != "text/plain"
+        and "text/calendar" in m.data.decode("utf-8", "replace")
+        for m in smtp_server.messages[before:]
+    )
+
+
 def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,12 +93,7 @@ def test_idle_reply_books_and_sigterm_stops(
 ) -> None:
     dav_user.make_calendar("Coffee chats")
     path = write_settings(tmp_path, imap_user, smtp_server, dav_user, certificate[0])
-    cli(path, "contacts", "add", "--email", "ana@example.org", "--name", "Ana Ruiz",
-        "--timezone", "America/New_York")  # fmt: skip
-    cli(path, "outreach", "start", "ana@example.org", "--now", "2026-03-02T15:00:00Z")
-    cli(path, "run", "--once", "--now", "2026-03-02T16:05:00Z")
-    assert len(smtp_server.messages) == 1
-    outreach_id = smtp_server.messages[0].message["Message-ID"]
+    outreach_id = send_outreach(path, smtp_server)
     # a digest would go out at the daemon's first pass; we only look at the invitation
     log = tmp_path / "daemon.log"
     notify_path = Path(tempfile.mkdtemp(prefix="notify-")) / "n.sock"  # short: AF_UNIX limit
@@ -82,24 +104,12 @@ def test_idle_reply_books_and_sigterm_stops(
     try:
         assert notify.recv(100) == b"READY=1"  # systemd Type=notify: after IMAP login
         assert b'"ready"' in log.read_bytes(), log.read_text()
-        time.sleep(1.0)  # let the watchers enter IDLE
+        assert wait_for(lambda: log.read_text().count('"watching folder"') == 2, 20)
         before = len(smtp_server.messages)
-        reply = (
-            f"From: Ana Ruiz <ana@example.org>\r\nTo: <{OWNER}>\r\nSubject: Re: hello\r\n"
-            "Date: Tue, 03 Mar 2026 09:00:00 -0500\r\nMessage-ID: <idle-reply@example.org>\r\n"
-            f"In-Reply-To: {outreach_id}\r\n\r\nSure! Thursday at 2pm works.\r\n"
-        ).encode()
+        reply = ana_says_yes(outreach_id, "idle-reply")
         t0 = time.monotonic()
         imap_user.deliver(reply)
-
-        def invited() -> bool:
-            return any(
-                m.message.get_content_type() != "text/plain"
-                and "text/calendar" in m.data.decode("utf-8", "replace")
-                for m in smtp_server.messages[before:]
-            )
-
-        assert wait_for(invited, 20), log.read_text()[-3000:]
+        assert wait_for(lambda: invited(smtp_server, before), 20), log.read_text()[-3000:]
         latency = time.monotonic() - t0
         assert latency < 10, latency
         t1 = time.monotonic()
@@ -132,11 +142,7 @@ def test_sighup_applies_changed_settings_live(
     dav_user.make_calendar("Coffee chats")
     path = write_settings(tmp_path, imap_user, smtp_server, dav_user, certificate[0])
     good = path.read_text()
-    cli(path, "contacts", "add", "--email", "ana@example.org", "--name", "Ana Ruiz",
-        "--timezone", "America/New_York")  # fmt: skip
-    cli(path, "outreach", "start", "ana@example.org", "--now", "2026-03-02T15:00:00Z")
-    cli(path, "run", "--once", "--now", "2026-03-02T16:05:00Z")
-    outreach_id = smtp_server.messages[0].message["Message-ID"]
+    outreach_id = send_outreach(path, smtp_server)
     with imap_user.client() as c:
         c.create_folder("Replies")
     log = tmp_path / "daemon.log"
@@ -152,20 +158,10 @@ def test_sighup_applies_changed_settings_live(
         assert wait_for(lambda: b"imap.restarting" in log.read_bytes(), 10), log.read_text()
         assert wait_for(lambda: b'"folder": "Replies"' in log.read_bytes(), 10), log.read_text()
         before = len(smtp_server.messages)
-        reply = (
-            f"From: Ana Ruiz <ana@example.org>\r\nTo: <{OWNER}>\r\nSubject: Re: hello\r\n"
-            "Date: Tue, 03 Mar 2026 09:00:00 -0500\r\nMessage-ID: <moved@example.org>\r\n"
-            f"In-Reply-To: {outreach_id}\r\n\r\nYes! Thursday at 2pm works.\r\n"
-        ).encode()
+        reply = ana_says_yes(outreach_id, "moved")
         imap_user.append("Replies", reply)
 
-        def invited() -> bool:
-            return any(
-                "text/calendar" in m.data.decode("utf-8", "replace")
-                for m in smtp_server.messages[before:]
-            )
-
-        assert wait_for(invited, 20), log.read_text()[-3000:]
+        assert wait_for(lambda: invited(smtp_server, before), 20), log.read_text()[-3000:]
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=10) == 0
     finally:
