@@ -27,7 +27,9 @@ TIME_RE = re.compile(
     # "at 1600", "@ 0930": a 24-hour clock after a cue
     r"|(?:(?<=\bat\s)|(?<=@\s)|(?<=@))(?P<h11>[01]\d|2[0-3])(?P<m11>[0-5]\d)\b(?!\s*(?:am|pm))"
     r"|(?P<h3>\d{1,2})h(?P<m3>\d{2})?\b"
-    r"|(?P<h4>\d{1,2})\s*uhr\b"
+    r"|(?P<h4>\d{1,2})\s*(?:uhr|uur)\b"
+    # Japanese: "17時", "午後3時半", "10時30分"
+    r"|(?P<ja_ap>午前|午後)?(?P<h12>\d{1,2})\s*時(?:\s*(?P<m12>\d{1,2})\s*分|(?P<half12>半))?"
     r"|(?P<h5>\d{1,2})\.(?P<m5>[0-5]\d)(?![\d]|\.\d)"
     r"|(?:12\s+)?\b(?P<noon>noon|midday|mediodía|mittag)\b"
     r"|(?P<frac>half|quarter)\s+(?P<rel>past|to)\s+(?P<h6>\d{1,2})\b"
@@ -50,7 +52,9 @@ PART_RE = re.compile(
     r"(?:de|pela|na|à|a)\s+manhã|(?:à|a|de|pela|na)\s+tarde|(?:à|a|de)\s+noite|por\s+la\s+tarde|por\s+la\s+noche|vormittags?|"
     r"am\s+vormittag|nachmittags?|am\s+nachmittag|abends|am\s+abend|morgens|"
     r"any\s*time|all\s+day|whole\s+day|ganztägig|todo\s+el\s+día|(?:le\s+|en\s+)?matin(?:ée)?|"
-    r"(?:l'|en\s+)?après-midi|(?:le\s+|en\s+)?soir(?:ée)?)\b"
+    r"(?:l'|en\s+)?après-midi|(?:le\s+|en\s+)?soir(?:ée)?|(?:di\s+|in\s+)?mattina(?:ta)?|"
+    r"(?:di\s+|nel\s+)?pomeriggio|(?:di|la|in)\s+sera|(?:'s\s+)?ochtends|in\s+de\s+ochtend|"
+    r"(?:'s\s+)?middags|in\s+de\s+middag|(?:'s\s+)?avonds)\b"
 )
 PICK_RE = re.compile(
     r"(?i)\b(?:the\s+)?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th|middle|earliest|"
@@ -188,11 +192,15 @@ def _part(word: str, early: str) -> tuple[int, int]:
     elif "lunch" in word:
         base = PARTS["afternoon"] if word.startswith("after") else PARTS["lunch"]
     elif word.startswith(("morning", "vormittag", "am vormittag", "morgens", "first")) or (
-        "mañana" in word or "matin" in word or "manhã" in word
+        "mañana" in word
+        or "matin" in word
+        or "mattin" in word
+        or "manhã" in word
+        or "ochtend" in word
     ):
         base = PARTS["morning"]
     elif word.startswith(("afternoon", "arvo", "nachmittag", "am nachmittag")) or (
-        "tarde" in word or "après-midi" in word
+        "tarde" in word or "après-midi" in word or "pomeriggio" in word or "middag" in word
     ):
         base = PARTS["afternoon"]
     else:
@@ -253,6 +261,7 @@ def to24(hour: int, meridiem: str | None, part: tuple[int, int] | None) -> int:
     return hour + 12 if 1 <= hour <= 6 else hour
 
 
+_JA_AFTER = re.compile(r"\s*(?:以降|以後|から)")
 _OPEN_BEFORE_RE = re.compile(
     r"(?i)\b(?P<w>after|from|ab|desde|a\s+partir\s+de|before|until|till|bis|antes\s+de)"
     r"(?:\s+(?:las|la))?\s+$"
@@ -277,6 +286,10 @@ def _time_mention(mt: re.Match[str], text: str) -> Mention | None:
         hm, mer = _hm(mt["h11"], mt["m11"]), "24"
     elif mt["h10"]:  # British "half 3" is half past three
         hm = _hm(mt["h10"], "30")
+    elif mt["h12"]:
+        hm, mer = _hm(mt["h12"], mt["m12"] or ("30" if mt["half12"] else None)), "24"
+        if hm is not None and mt["ja_ap"] == "午後" and hm[0] < 12:
+            hm = (hm[0] + 12, hm[1])
     elif mt["h4"]:
         hm, mer = _hm(mt["h4"], None), "24"
     elif mt["h5"]:
@@ -306,7 +319,10 @@ def _time_mention(mt: re.Match[str], text: str) -> Mention | None:
         mer = "24"
     m = Mention("time", start, end, h1=hm, meridiem=mer)
     ob = _OPEN_BEFORE_RE.search(text, max(0, start - 20), start)
-    if ob:
+    ja = _JA_AFTER.match(text, end)
+    if ja:  # "19時以降": from then on
+        m.open, m.end = "after", ja.end()
+    elif ob:
         word = ob["w"].lower()
         m.open = (
             "after" if word in ("after", "from", "ab", "desde") or "partir" in word else "before"

@@ -142,7 +142,14 @@ DECLINE = re.compile(
     r"\btengo\s+que\s+(?:declinar|rechazar|decir\s+que\s+no)\b|\bno\s+me\s+es\s+posible\b|"
     r"\bje\s+ne\s+(?:peux|pourrai|pourrais)\s+pas\b|\bje\s+ne\s+suis\s+pas\s+disponible\b|"
     r"\bn'ai\s+pas\s+(?:le\s+)?temps\b|\bje\s+dois\s+(?:refuser|décliner)\b|"
-    r"\bpas\s+disponible\s+pour\b",
+    r"\bpas\s+disponible\s+pour\b|"
+    # Italian, Portuguese, Dutch basics
+    r"\bnon\s+(?:riesco|posso|potrò|potrei)\b|\bnon\s+sono\s+disponibile\b|\bnon\s+ho\s+tempo\b|"
+    r"\bdevo\s+(?:declinare|rinunciare|dire\s+di\s+no)\b|\bagenda\s+(?:\w+\s+)?piena\b|"
+    r"\bnão\s+(?:vou\s+conseguir|consigo|posso|poderei|tenho\s+tempo)\b|\bagenda\s+(?:\w+\s+)?lotada\b|"
+    r"\bdecidi\s+não\b|\bkan\s+ik\s+(?:helaas\s+)?niet\b|\bgeen\s+tijd\b|"
+    r"\bmoet\s+ik\s+(?:helaas\s+)?(?:afzeggen|nee\s+zeggen|bedanken)\b|"
+    r"お断り|遠慮させて|できかねます|難しい状況|難しいです",
     _I,
 )
 # Weaker signs of a refusal, read only when nothing stronger is said: a closing wish of luck
@@ -151,13 +158,16 @@ GOOD_LUCK = re.compile(
     r"\bgood\s+luck\b|\bbest\s+of\s+luck\b|\b(?:all\s+the\s+best|best\s+wishes)\s+(?:with|in|for|"
     r"on)\b|\bwish(?:ing)?\s+you\s+(?:all\s+the\s+best|the\s+best|(?:good\s+|the\s+best\s+of\s+)?"
     r"luck|success|well)\b|\b(?:every|much|lots\s+of)\s+success\b|\bviel\s+erfolg\b|\balles\s+gute\b|\b(?:mucha\s+)?suerte\s+(?:con|en)\b|"
-    r"\bmucha\s+suerte\b|\béxito\s+en\b|\bbonne\s+(?:chance|continuation)\b|\bbon\s+courage\b",
+    r"\bmucha\s+suerte\b|\béxito\s+en\b|\bbonne\s+(?:chance|continuation)\b|\bbon\s+courage\b|"
+    r"\b(?:auguro|augurio|auguri)\b[^.\n]{0,30}\bsuccesso\b|\bbuona\s+fortuna\b|\bin\s+bocca\s+al\s+lupo\b|"
+    r"\b(?:muito|muita)\s+(?:sucesso|sorte)\b|\bboa\s+sorte\b|\bveel\s+succes\b",
     _I,
 )
 APOLOGY = re.compile(
     r"\bsorry\b|\bunfortunately\b|\bi'm\s+afraid\b|\bregret(?:tably)?\b|\bswamped\b|"
     r"\bslammed\b|\bsnowed\s+under\b|\bleider\b|\blo\s+siento\b|\blamentablemente\b|"
-    r"\bdésolée?\b|\bmalheureusement\b|\bentschuldig",
+    r"\bdésolée?\b|\bmalheureusement\b|\bentschuldig|\bpurtroppo\b|\bmi\s+dispiace\b|"
+    r"\binfelizmente\b|\blamento\b|\bhelaas\b",
     _I,
 )
 LATER = re.compile(
@@ -172,6 +182,18 @@ LATER = re.compile(
     r"january|february|march|april|may|june|july|august|september|october|november|december)\b|"
     r"\b(?:in|after)\s+the\s+new\s+year\b|\bafter\s+the\s+holidays\b|\btry\s+me\s+again\b|"
     r"\b(?:ask|reach\s+out|write)\s+again\b|"
+    # "please drop me another note", "get in touch again": a second message, later
+    r"\b(?:drop|send|shoot|write)\s+me\s+another\s+(?:note|line|message|e-?mail)\b|"
+    r"\bget\s+in\s+touch\s+again\b|"
+    # Italian, Portuguese, Spanish, French, German, Dutch: "volta a escrever-me depois"
+    r"\bvolt[ae]\s+a\s+(?:escrever|contactar|falar)|\bescreve-me\s+(?:de\s+novo|outra\s+vez|depois)\b|"
+    r"\b(?:entre|entra)\s+em\s+contato\s+(?:novamente|de\s+novo|depois)\b|\briscrivimi\b|"
+    r"\bricontattami\b|\bscrivimi\s+(?:di\s+nuovo|più\s+avanti|tra|dopo|a)\b|"
+    r"\bvuelve\s+a\s+(?:escribirme|contactarme)\b|\bescr[ií]beme\s+(?:de\s+nuevo|más\s+adelante|"
+    r"en|después)\b|\brecontacte[zr]?-moi\b|\bré[ée]cri(?:s|vez)-moi\b|"
+    r"\bschreib(?:en\s+Sie)?\s+mir\s+(?:gerne\s+)?(?:noch\s*mal|wieder|später)\b|"
+    r"\bmelde\s+dich\s+(?:gerne\s+)?(?:wieder|noch\s*mal|später)\b|"
+    r"\bmail\s+me\s+(?:gerust\s+)?(?:later|opnieuw)\b|\bneem\s+later\s+(?:nog\s+)?contact\b|"
     # "write me again then?", "ping us again closer to the time"
     r"\b(?:write|email|e-mail|ping|message|contact|nudge)\s+(?:me|us)\s+again\b|"
     # "next month would be much better", "after the launch would suit me far better"
@@ -310,18 +332,36 @@ ACCEPT = re.compile(
     r"\bwhat\s+times?\s+(?:work|suit|are\s+good)|\bbook\s+(?:something|a\s+time|it)\b|"
     r"\bavec\s+plaisir\b|\bvolontiers\b|\bd'accord\b|\bça\s+(?:me\s+va|marche)\b|"
     r"\bme\s+(?:va|viene)\s+bien\b|\bpasst\s+(?:mir|gut)\b|\bklingt\s+gut\b|\beinverstanden\b|"
-    r"\bperfecto\b|\bsehr\s+gerne\b|\bi'm\s+game\b|\b(?:i'm|i\s+am|i'd\s+be)\s+(?:totally\s+|"
+    r"\bperfecto\b|\bsehr\s+gerne\b|"
+    # Italian, Portuguese, Dutch basics
+    r"\bvolentieri\b|\bcon\s+piacere\b|\bmolto\s+volentieri\b|\bmi\s+va\s+bene\b|\bva\s+benissimo\b|"
+    r"\bcom\s+(?:todo\s+o\s+)?prazer\b|\bcom\s+certeza\b|\bpode\s+ser\b|\bcombinado\b|\bfico\s+feliz\b|"
+    r"\bmet\s+plezier\b|\bgraag\b|\bprima\s+(?:hoor|voor\s+mij)\b|"
+    # Japanese (no word boundaries in the script)
+    r"喜んで|ぜひ|是非|大丈夫です|問題ありません|時間が取れます|都合がつきます|可能です|いかがでしょうか|"
+    r"いかがですか|お話しします|お受けします|\bi'm\s+game\b|\b(?:i'm|i\s+am|i'd\s+be)\s+(?:totally\s+|"
     r"definitely\s+|happily\s+)?up\s+for\b|\bgo\s+on\s+then\b|\bwhy\s+not\b|\bfor\s+sure\b|"
     r"\bno\s+problem\b|\bdon't\s+see\s+why\s+not\b|"
     r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|that|this|either|both)(?:'s)?\s+(?:(?:slot|"
     r"one|option|time)\s+)?(?:works|suits)\b(?!\s+for\s+you)",
     _I,
 )
+# A question that holds the choice back: "Before I pick: are those London times?"
+BEFORE_CHOOSING = re.compile(
+    r"\bbefore\s+i\s+(?:commit|pick|choose|confirm|book|decide|accept)\b|"
+    r"\bantes\s+de\s+(?:escolher|elegir|decidir|confirmar|marcar)\b|\bprima\s+di\s+(?:scegliere|"
+    r"decidere|confermare)\b|\bavant\s+de\s+(?:choisir|décider|confirmer)\b|"
+    r"\bbevor\s+ich\s+(?:wähle|zusage|mich\s+entscheide)\b",
+    _I,
+)
 QUESTION_STRONG = re.compile(
     r"\b(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell\s+me|send|share|clarify|explain|"
     r"let\s+me\s+know|say\s+more|give\s+me)\b|\bbefore\s+we\s+(?:set|schedule|book|arrange|"
     r"pick|lock|go\s+ahead)\b|\bbefore\s+i\s+(?:commit|agree|say\s+yes|pick|choose|confirm|book|"
-    r"decide|accept|go\s+ahead)\b|\bare\s+you\s+(?:currently\s+)?(?:interviewing|applying|in\s+"
+    r"decide|accept|go\s+ahead)\b|"
+    r"\bantes\s+de\s+(?:escolher|elegir|decidir|confirmar|marcar)\b|\bprima\s+di\s+(?:scegliere|"
+    r"decidere|confermare)\b|\bavant\s+de\s+(?:choisir|décider|confirmer)\b|"
+    r"\bbevor\s+ich\s+(?:wähle|zusage|mich\s+entscheide)\b|\bare\s+you\s+(?:currently\s+)?(?:interviewing|applying|in\s+"
     r"(?:our|the|a)\s+(?:hiring\s+)?process|a\s+candidate)\b|\b(?:are|were)\s+(?:those|these|"
     r"they|the\s+(?:times|slots))\s+(?:in\s+)?(?:\w+\s+)?(?:time|times)\b|"
     r"\bwhat\s+(?:would|do|did)\s+you\s+(?:like|want|hope|hoping)\b|\bwhat\s+are\s+you\s+"
@@ -414,7 +454,15 @@ REDIRECT = re.compile(
     r"\bfind\s+(?:him|her|them)\s+on\b|\bget\s+hold\s+of\b|\brefer\s+you\s+to\b|"
     r"\bpoint\s+you\s+(?:to|towards|at|in\s+the\s+direction\s+of)\b|\bsend\s+you\s+(?:to|over\s+to)\b|"
     r"\b(?:recommend|suggest)(?:ing)?\s+(?:you\s+)?(?:talk|speak|reach|contact|ask|try|email)\b|"
-    r"\b(?:he|she|they)(?:'d|\s+would)\s+be\s+(?:ideal|perfect|great|brilliant|the\s+one)\b",
+    r"\b(?:he|she|they)(?:'d|\s+would)\s+be\s+(?:ideal|perfect|great|brilliant|the\s+one)\b|"
+    r"\byou'?d\s+get\s+(?:way\s+|far\s+|much\s+|a\s+lot\s+)?more\s+out\s+of\b|"
+    r"\bserve\s+you\s+(?:far\s+|much\s+|a\s+lot\s+)?better\b|"
+    r"\b(?:he|she|they)(?:'s|\s+is|'re|\s+are)\s+easy\s+to\s+find\b|"
+    # Italian, Portuguese, Spanish, French, German, Dutch: "ti consiglio di scrivere a ..."
+    r"\b(?:ti|le|vi)\s+consiglio\b|\bdi(?:lle|gli)\s+(?:pure\s+)?che\s+ti\s+mando\s+io\b|"
+    r"\brecomendo\s+(?:que\s+)?(?:fale|falar|procure|procurar|converse|conversar|escreva)\b|"
+    r"\bfale\s+com\b|\bte\s+recomiendo\b|\bhabla\s+con\b|\bje\s+(?:te|vous)\s+(?:conseille|"
+    r"recommande)\b|\bich\s+empfehle\b|\bwende\s+dich\s+an\b|\bneem\s+contact\s+op\s+met\b",
     _I,
 )
 

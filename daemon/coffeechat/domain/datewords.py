@@ -25,6 +25,10 @@ WEEKDAYS: dict[str, int] = {
     "terca": 1, "quarta-feira": 2, "quarta": 2, "quinta-feira": 3, "quinta": 3,
     "sexta-feira": 4, "sexta": 4,
     "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "lunedì": 0, "lunedi": 0, "martedì": 1, "martedi": 1, "mercoledì": 2, "mercoledi": 2,
+    "giovedì": 3, "giovedi": 3, "venerdì": 4, "venerdi": 4, "sabato": 5, "domenica": 6,
+    "maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5,
+    "zondag": 6,
 }  # fmt: skip
 MONTHS: dict[str, int] = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -42,6 +46,7 @@ MONTHS: dict[str, int] = {
     "setembro": 9, "outubro": 10, "dezembro": 12,
     "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
     "settembre": 9, "ottobre": 10, "dicembre": 12,
+    "januari": 1, "februari": 2, "maart": 3, "augustus": 8,
 }  # fmt: skip
 PARTS: dict[str, tuple[int, int]] = {
     "morning": (9, 12), "afternoon": (12, 17), "evening": (17, 20), "lunch": (12, 14),
@@ -55,6 +60,10 @@ _REL_OFFSETS = {
 }  # fmt: skip
 _WD_DATE_GAP = re.compile(r"[\s,]*(?:the\s+|den\s+|dem\s+|el\s+)?")
 _PT_BEFORE = re.compile(r"(?i)\b(?:na|até|ate|de|pela|toda)\s+$")
+# "segunda às 9h", "segunda de manhã": the weekday, by what follows it
+_PT_AFTER = re.compile(
+    r"(?i)\s*(?:às|as\s+\d|à\s+tarde|à\s+noite|de\s+manhã|de\s+tarde|pela\s+manhã|-feira)"
+)
 _ABBREV_DAYS = {"mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"}
 _WD_ALT = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 MON_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -80,6 +89,18 @@ DATE_DOT_RE = re.compile(
     r"(?<![\d.:])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:20)?\d\d)?(?![\d:])"
 )
 DATE_ISO_RE = re.compile(r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
+# Japanese dates and weekdays (full-width digits are made ASCII before reading)
+JA_DATE_RE = re.compile(
+    r"(?:(?P<y>20\d\d)\s*年\s*)?(?P<m>1[0-2]|0?[1-9])\s*月\s*(?P<d>[12]\d|3[01]|0?[1-9])\s*日"
+    r"(?:\s*[(（][月火水木金土日][)）])?"
+)
+JA_WEEKDAY_RE = re.compile(r"(?:(?P<next>来週)の?|今週の?)?(?P<wd>[月火水木金土日])曜(?:日)?")
+# A bare day of the month after a weekday, not a clock time: "Thursday 18", not "Thursday 3pm"
+_WD_BARE_DOM = re.compile(
+    r"(?i)(?:the\s+)?(?P<d>[12]\d|3[01]|0?[1-9])\b(?![:.h]\d|\s*(?:h\b|am\b|pm\b|a\.m|p\.m|uhr|"
+    r"o'?clock|[-–/]|(?:st|nd|rd|th)\b|hours?\b|hrs?\b|min|days?\b|weeks?\b|people|of\b))"
+)
+_CLOCK_NEXT = re.compile(r"(?i)\s*,?\s*(?:at|à|a\s+las|um|alle|às|om)\s+\d")
 DATE_ORD_RE = re.compile(
     r"(?i)(?:\bthe\s+|\bel\s+|\bden\s+)?\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)\b"
     r"(?!\s+(?:one|option|slot|time|choice|suggestion|year|floor|round|grade|century|place|"
@@ -92,10 +113,13 @@ RELDAY_RE = re.compile(
     r"|(?<![Gg]uten )(?<![Aa]m )\b(?P<morgen>morgen)\b"
 )
 SAME_RE = re.compile(
-    r"(?i)\bsame\s+(?P<what>time|day|slot)\b(?:\s+as\s+(?:your|the)\s+(?P<ord>first|second|third|"
+    r"(?i)\b(?:same|stess[ao]|mesm[ao]|mism[ao]|même|gleichen?|selben?|zelfde)\s+"
+    r"(?P<what>time|day|slot|ora|orario|giorno|hora|horário|horario|dia|día|heure|jour|uhrzeit|"
+    r"zeit|tag|tijd|dag)\b(?:\s+as\s+(?:your|the)\s+(?P<ord>first|second|third|"
     r"last|1st|2nd|3rd)\s+(?:option|one|slot|suggestion|time))?"
 )
 
+_DAY_WORDS = frozenset({"day", "giorno", "dia", "día", "jour", "tag", "dag"})
 _NEXT_WORDS = ("next", "nächsten", "nächster", "kommenden", "próximo", "proximo", "próxima",
                "proxima", "prochain")  # fmt: skip
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
@@ -182,6 +206,17 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
             found.append(m)
             taken.append((m.start, m.end))
 
+    for mt in JA_DATE_RE.finditer(text):  # "12月3日(木)", "2027年1月8日"
+        d = _mk_date(mt["y"], int(mt["m"]), int(mt["d"]), ref, nearest)
+        if d:
+            add(Mention("date", mt.start(), mt.end(), day=d))
+    for mt in JA_WEEKDAY_RE.finditer(text):  # "木曜日", "来週の火曜"
+        wd = "月火水木金土日".index(mt["wd"])
+        if mt["next"]:  # the following calendar week
+            day = ref + timedelta(days=7 - ref.weekday() + wd)
+        else:
+            day = ref + timedelta(days=(wd - ref.weekday()) % 7 or 7)
+        add(Mention("date", mt.start(), mt.end(), day=day, weekday=wd, relative="weekday"))
     for rx in (DATE_ISO_RE, DATE_DM_RE, DATE_MD_RE):
         for mt in rx.finditer(text):
             mon = MONTHS.get(mt.group("m").lower()) if rx is not DATE_ISO_RE else int(mt["m"])
@@ -219,7 +254,7 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
         add(Mention("date", mt.start(), mt.end(), day=day, relative=word, part=part))
     for mt in SAME_RE.finditer(text):
         what = mt["what"].lower()
-        kind = "same_day" if what == "day" else "same_time"
+        kind = "same_day" if what in _DAY_WORDS else "same_time"
         add(Mention(kind, mt.start(), mt.end(), ordinal=ORDINALS.get((mt["ord"] or "").lower())))
     for mt in WEEKDAY_RE.finditer(text):
         wd_word = mt["wd"]
@@ -230,7 +265,11 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
             and not abbreviation_ok(text, mt.start("wd"), mt.end(), bool(mod))
         ):
             continue  # "sat", "sun", "wed" in prose; "wed 3pm", "on fri" are days
-        if wd_word.lower() == "segunda" and not (mod or _PT_BEFORE.search(text, 0, mt.start())):
+        if (
+            wd_word.lower() == "segunda"
+            and not (mod or _PT_BEFORE.search(text, 0, mt.start()))
+            and not _PT_AFTER.match(text, mt.end())
+        ):
             continue  # Portuguese/Spanish "second", unless "na segunda"
         wd = WEEKDAYS[wd_word.lower()]
         start, end = mt.start(), mt.end()
@@ -248,7 +287,22 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
                 break
         if merged:
             continue
-        om = DATE_ORD_RE.match(text, end + len(text[end:]) - len(text[end:].lstrip(" ,")))
+        after = end + len(text[end:]) - len(text[end:].lstrip(" ,"))
+        om = DATE_ORD_RE.match(text, after)
+        bare = om is None and _WD_BARE_DOM.match(text, after)
+        if bare:  # "Thursday 18", "mercredi 18 à 12h30": only where the 18th is that weekday
+            d = _next_dom(int(bare["d"]), ref, wd)
+            small = int(bare["d"]) <= 12 and not _CLOCK_NEXT.match(text, bare.end())
+            if (
+                d is not None
+                and d.weekday() == wd
+                and (d - ref).days <= 35
+                and not small  # "Thursday 3 works" is more likely 3 o'clock
+                and bare.start() - end <= 3
+            ):
+                taken.append((start, bare.end()))
+                found.append(Mention("date", start, bare.end(), day=d, weekday=wd))
+                continue
         if om and om.start() - end <= 3:
             d = _next_dom(int(om["d"]), ref, wd)
             if d:

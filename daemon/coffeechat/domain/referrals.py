@@ -22,7 +22,21 @@ _LEAD = (
     r"touch|loop(?:ing)?\s+in|cc'?(?:e)?d|copied|copying|try(?:ing)?|ping(?:ing)?|write\s+to|"
     r"have\s+a\s+(?:word|chat|natter|yarn)|drop\s+(?:a\s+)?(?:line|note)\s+to|get\s+hold\s+of|"
     r"point\s+you\s+(?:to|towards|at)|send\s+you\s+(?:to|over\s+to)|refer\s+you|"
-    r"(?:i'?d\s+)?(?:recommend|suggest)(?:ing)?)"
+    r"(?:i'?d\s+)?(?:recommend|suggest)(?:ing)?|"
+    # Italian, Portuguese, Spanish, French, German, Dutch: "Ti consiglio di scrivere a Marta"
+    r"scrivere\s+a|scrivi\s+a|contattare|contatta|parlare\s+con|parla\s+con|sentire|"
+    r"rivolger(?:ti|si|vi)\s+a|fal(?:e|ar)\s+com|convers(?:e|ar)\s+com|procur(?:e|ar)|"
+    r"escrev(?:a|er)\s+(?:para|a)|contat(?:e|ar)|habla(?:r)?\s+con|escrib(?:e|ir)(?:le)?\s+a|"
+    r"contacta(?:r)?\s+(?:a|con)|contacte[rz]?|écri(?:re|vez)\s+à|parle[rz]?\s+à|"
+    r"wende\s+dich\s+an|wenden\s+Sie\s+sich\s+an|sprich\s+mit|sprechen\s+Sie\s+mit|"
+    r"neem\s+contact\s+op\s+met|spreek\s+met|praat\s+met)"
+)
+# A title before the name: "a chat with our brand director, Lucas Whitford"
+_TITLE = (
+    r"(?:our|my|the|their)\s+(?:[\w-]+\s+){0,3}?(?:lead|head|manager|director|vp|expert|chief|"
+    r"founder|partner|recruiter|engineer|designer|analyst|specialist|coordinator|officer|"
+    r"architect|scientist|researcher|editor|producer|strategist|consultant|advisor|adviser)"
+    r"(?:\s+of\s+[\w-]+(?:\s+[\w-]+)?)?"
 )
 # The possessive may open a sentence ("My cousin Noor"); the role word itself is lower case in
 # prose, so a capitalised job title in a signature ("Senior Manager, Clinical Data") is not one.
@@ -32,7 +46,11 @@ _ROLE = (
     r"(?:cousin|sister|brother|wife|husband|partner|neighbou?r|classmate|mentor|mentee)"
 )
 NAME_CUES = [
-    re.compile(rf"(?i:{_LEAD})\s+(?:(?i:to|with|in|out\s+to)\s+)?(?:(?i:{_ROLE})\s*,?\s+)?{_NAME}"),
+    re.compile(
+        rf"(?i:{_LEAD})\s+(?:(?i:to|with|in|out\s+to)\s+)?(?:(?i:{_ROLE})\s*,?\s+|"
+        rf"(?i:{_TITLE})\s*,\s+)?{_NAME}"
+    ),
+    re.compile(rf"\b(?i:chat|talk|conversation|call|word)\s+with\s+(?i:{_TITLE})\s*,\s+{_NAME}"),
     re.compile(rf"(?<![A-Za-z])(?-i:{_ROLE})\s*,?\s+{_NAME}"),
     re.compile(
         rf"{_NAME}\b[^.\n]{{0,80}}?\b(?i:would\s+be|is|might\s+be|'s)\s+(?i:a\s+|the\s+)?"
@@ -70,9 +88,13 @@ NAME_CUES = [
         rf"(?:is|are|would\s+be))\s+(?i:(?:our|my|the)\s+(?:[\w-]+\s+){{0,3}}?(?:lead|head|manager|"
         rf"director|expert|person|colleague|guru)\s*,?\s+)?{_NAME}\b"
     ),
+    # "Tunde Bakare at Arup did more or less exactly your move": someone who made the switch
     re.compile(
-        rf"{_NAME}\s+(?i:did|made|has\s+made|has\s+done|went\s+through|has\s+been\s+through)\s+"
-        rf"(?i:the\s+(?:exact\s+|same\s+|very\s+)?|exactly\s+|a\s+(?:very\s+)?similar\s+|that\s+|this\s+)"
+        rf"{_NAME}(?:\s+(?:at|from|in|over\s+at)\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){{0,2}})?\s+"
+        rf"(?i:did|made|has\s+made|has\s+done|went\s+through|has\s+been\s+through)\s+"
+        rf"(?i:(?:more\s+or\s+less|pretty\s+much|almost|basically|essentially|nearly)\s+)?"
+        rf"(?i:the\s+(?:exact\s+|same\s+|very\s+)?|exactly\s+|a\s+(?:very\s+)?similar\s+|that\s+|"
+        rf"this\s+|your\s+)"
     ),
 ]
 _THANKS_FOR = re.compile(r"(?i)\b(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+$")

@@ -47,7 +47,8 @@ _SENTENCE = re.compile(r"[.!?]|\n[ \t]*\n|\n[ \t]*(?=[-*•>]|[A-Z][\w ]{0,30}:)
 _NUMBER = {"a": 1, "one": 1, "two": 2, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3,
            "three": 3, "four": 4, "five": 5, "six": 6, "several": 3}  # fmt: skip
 _IN_MONTH = re.compile(
-    rf"(?i)\b(?:in|after|from|by|until|around|early|mid|late|start\s+of|beginning\s+of|en|im|ab|"
+    rf"(?i)\b(?:in|after|from|by|until|around|early|mid|late|start\s+of|beginning\s+of|en|im|ab|em|"
+    rf"depois\s+de|a\s+partir\s+de|dopo|da|à\s+partir\s+de|"
     rf"nach|come|towards|means|meaning|probably|realistically|likely|revisit(?:\s+(?:it|this|that))?)"
     rf"\s+(?:early\s+|(?P<mid>mid-?\s*)|late\s+)?"
     rf"(?P<m>{MON_ALT})\b(?:,?\s+(?P<y>20\d\d)\b|(?!\s*\d))"

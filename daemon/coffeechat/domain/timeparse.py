@@ -30,7 +30,8 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _NUM_ALT = "|".join(_NUMBER_WORDS)
 _WORD_TIME = re.compile(
-    rf"(?i)\b(?P<pre>(?:at|past|around|after|before|between|until|till|from|by|about)\s+|"
+    rf"(?i)\b(?P<pre>(?:at|past|around|after|before|between|until|till|from|by|about|"
+    rf"(?:quarter|half)\s+to|half)\s+|"
     rf"\d\s+(?:and|to|or)\s+)(?P<w1>{_NUM_ALT})\b"
     rf"|\b(?P<w2>{_NUM_ALT})(?=\s*(?:o'?clock|am|pm|a\.m|p\.m|thirty|fifteen|forty-five)\b)"
 )
@@ -93,7 +94,11 @@ _FOR_YOU = re.compile(
     r"my\s+end|my\s+side|here\s+in|where\s+i\s+am|local(?:ly)?)\b"
 )
 _NEXT_WEEK = re.compile(r"(?i)\bnext\s+week\b")
-_WEEK_ON = re.compile(r"(?i)\b(?:next|following)\s+week\b|\ba\s+week\s+(?:later|on)\b")
+_WEEK_ON = re.compile(
+    r"(?i)\b(?:next|following)\s+week\b|\ba\s+week\s+(?:later|on)\b|\bsettimana\s+prossima\b|"
+    r"\bprossima\s+settimana\b|\bpróxima\s+semana\b|\bsemana\s+que\s+(?:vem|viene)\b|"
+    r"\bsemaine\s+prochaine\b|\bnächsten?\s+woche\b|\bvolgende\s+week\b"
+)
 _JOINED = re.compile(r"(?i)\s*(?:,|/|&|or|and|nor|,\s*or|,\s*and)\s*")
 RESTATE_REACH = 160  # characters within which a zoned repeat of a bare clock time restates it
 # The offered slots turned down as a whole: "none of those work", "those times don't suit"

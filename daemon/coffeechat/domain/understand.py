@@ -135,10 +135,18 @@ def _question_strength(text: str) -> int:
     return found
 
 
+# Full-width forms (Japanese, Chinese input) as ASCII: "１７時" reads as "17時", "？" as "?"
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {
+    0x3000: " ",
+    0x3002: ". ",
+    0x3001: ", ",
+}
+
+
 def _for_cues(text: str) -> str:
     """One spelling of apostrophes and spaces, so that "I’ll pass" reads like "I'll pass" and
     a phone-typed "cant make fri" like "can't make fri"."""
-    text = _APOSTROPHES.sub("'", _SPACES.sub(" ", text))
+    text = _APOSTROPHES.sub("'", _SPACES.sub(" ", text.translate(_FULL_WIDTH)))
     text = _WEEK_ABBREVIATION.sub(lambda m: "weeks" if m[0].lower() == "wks" else "week", text)
     return _NO_APOSTROPHE.sub(r"\1'\2", text)
 
@@ -319,6 +327,10 @@ def _open_intent(
         # "ping me after the 14th", "once I'm back, Thursday maybe": a resume point, not a slot
         u.reasons.append("dates given beside a wish to talk later: not proposals")
         times = TimeResult(mentions=times.mentions, negated=True)
+    if strength == 2 and times.windows and cues.BEFORE_CHOOSING.search(text) and "?" in text:
+        # "Before I pick: are those London times? Monday's might be early": nothing chosen yet
+        u.reasons.append("asks before choosing: the times it mentions are not picked")
+        times = TimeResult(mentions=times.mentions, negated=True)
     s = weigh.Signals(
         accept=accept,
         offer=cues.un_negated(cues.OFFER, text),
@@ -476,7 +488,7 @@ def _not_to_others(text: str, msg: ParsedMessage) -> str:
     return "\n".join(kept)
 
 
-_VOCATIVE = re.compile(r"\s*(?:hi\s+|hey\s+|and\s+)?([A-Z][\w'-]+)\s*[,:-]")
+_VOCATIVE = re.compile(r"\s*(?:hi\s+|hey\s+|and\s+)?([A-Z][\w'-]+)\s*[,:–—-]")
 
 
 def _arranges(text: str, name: str) -> bool:
