@@ -347,3 +347,37 @@ def test_mail_landing_just_before_idle_starts_is_found_by_the_recheck(
     took = wait_for(lambda: len(w.messages("in")) == 1, 10, "the raced message")
     assert watcher.rechecks >= 1
     assert took < 6, took  # found by the re-check, not by a keepalive minutes later
+
+
+def test_mail_announced_inside_our_own_commands_is_found_by_the_recheck(
+    sqlite_world: World, running: Any
+) -> None:
+    """An EXISTS that arrives in the answer to one of the sync's own commands is consumed
+    there and never repeated, so neither the NOOP before IDLE nor IDLE reports it."""
+    w = sqlite_world
+    w.thread(w.contact(JANE))
+    assert w.settings.imap is not None
+    armed = threading.Event()
+
+    class Swallowing:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(w.inbox, name)
+
+        def sync_folder(self, client: IMAPClient, folder: str, role: Any, **kw: Any) -> Any:
+            result = w.inbox.sync_folder(client, folder, role, **kw)
+            if armed.is_set():
+                armed.clear()
+                w.user.deliver(make_mail(JANE, w.owner, "swallowed"))
+                time.sleep(0.3)
+                client.noop()  # the EXISTS lands here, inside the pass, and is dropped
+            return result
+
+    options = WatchOptions(
+        tick=0.05, backoff_base=0.1, grace=5.0, idle_seconds=600, idle_recheck_seconds=1.0
+    )
+    watcher = running(
+        FolderWatcher(w.settings.imap, "inbox", Swallowing(), options=options)  # type: ignore[arg-type]
+    )
+    wait_for(lambda: watcher.mode == "idle", 5, "IDLE")
+    armed.set()  # the next pass (the first re-check) swallows the announcement
+    wait_for(lambda: len(w.messages("in")) == 1, 10, "the swallowed message")

@@ -281,10 +281,14 @@ class FolderWatcher:
                     )
                     news = self._idle(client, min(wait, recheck))
                     if not news and not blocked and time.monotonic() - synced_at < wait:
-                        # A quiet re-check: mail that landed between the NOOP and the start
-                        # of IDLE is announced by some servers (Dovecot) only at their next
-                        # keepalive, minutes later; the NOOP at the top of the loop finds it.
+                        # A quiet re-check, by UID SEARCH rather than waiting for news: mail
+                        # that landed between the NOOP and the start of IDLE is announced by
+                        # some servers (Dovecot) only at their next keepalive, minutes later,
+                        # and an EXISTS that arrived inside the answer to one of our own
+                        # commands is never announced again.
                         self.rechecks += 1
+                        blocked = self._sync(client, folder)
+                        synced_at = time.monotonic()
                         continue
                 else:
                     self.mode = "poll"
