@@ -229,7 +229,7 @@ def end_to_end(bookings: int, seeded: int, rng: random.Random) -> dict[str, Any]
             )
             calendar.put_event(f"seed-{i}", ics.encode())
         window = (NOW, NOW + timedelta(days=14))
-        fb_time, _ = timed(lambda: calendar.busy(*window), 5)
+        busy_time, _ = timed(lambda: calendar.busy(*window), 5)
         query_time, _ = timed(lambda: calendar.busy(*window, ignore_uids={"-"}), 5)
         clock = FixedClock(NOW)
         durations, booked = [], 0
@@ -245,7 +245,7 @@ def end_to_end(bookings: int, seeded: int, rng: random.Random) -> dict[str, Any]
         calendar.close()
         store.close()
         return {
-            "freebusy": fb_time,
+            "busy": busy_time,
             "query": query_time,
             "book_median": statistics.median(durations),
             "book_max": max(durations),
@@ -307,8 +307,10 @@ def main() -> None:
     rows = [row for horizon in (14, 60) for row in slot_rows(resources, whole, horizon)]
     e2e = end_to_end(bookings, seeded, rng)
     label = f"Radicale, {e2e['seeded']} other events"
-    rows.append((label, "busy: free-busy-query REPORT", f"{e2e['freebusy'] * 1000:.1f} ms", ""))
-    rows.append((label, "busy: calendar-query + expansion", f"{e2e['query'] * 1000:.1f} ms", ""))
+    rows.append((label, "busy: calendar-query + expansion", f"{e2e['busy'] * 1000:.1f} ms", ""))
+    rows.append(
+        (label, "busy, ignoring our own event (moving it)", f"{e2e['query'] * 1000:.1f} ms", "")
+    )
     rows.append(
         (
             label,

@@ -1,4 +1,4 @@
-"""Shared fixtures: real servers on loopback (Dovecot, Radicale, aiosmtpd, PostgreSQL).
+"""Shared fixtures: real servers on loopback (Dovecot, Radicale, Xandikos, aiosmtpd, PostgreSQL).
 
 Servers that cost time to start (Dovecot ~1 s to stop, Radicale ~0.4 s to start) live for the
 session; each test gets a fresh user, mailbox or calendar so tests stay independent.
@@ -18,8 +18,9 @@ import structlog
 
 from servers.dovecot import DovecotServer, ImapUser, dovecot_available
 from servers.ports import make_certificate
-from servers.radicale import DavUser, RadicaleServer
+from servers.radicale import DavServer, DavUser, RadicaleServer
 from servers.smtp import SmtpServer
+from servers.xandikos import XandikosServer
 
 PG_URL = os.environ.get("COFFEECHAT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -88,7 +89,31 @@ def radicale() -> Iterator[RadicaleServer]:
 
 @pytest.fixture
 def dav_user(radicale: RadicaleServer) -> DavUser:
+    """A fresh user on Radicale only; ``calendar_user`` is one on each CalDAV server."""
     return radicale.add_user()
+
+
+@pytest.fixture(scope="session")
+def xandikos() -> Iterator[XandikosServer]:
+    """A second CalDAV implementation (HTTPS only, see servers.xandikos), started on first use."""
+    server = XandikosServer.create()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+def dav_server(request: pytest.FixtureRequest) -> DavServer:
+    """Each CalDAV server in turn: a test taking this runs once against each implementation,
+    so the adapter cannot come to rely on one server's habits."""
+    server: DavServer = request.getfixturevalue(request.param)
+    return server
+
+
+@pytest.fixture
+def calendar_user(dav_server: DavServer) -> DavUser:
+    """A fresh user on Radicale, then on Xandikos."""
+    return dav_server.add_user()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Shared set-up for the calendar tests that use the real Radicale (not a conftest, so the
+"""Shared set-up for the calendar tests on the real CalDAV servers (not a conftest, so the
 module name cannot clash with the top-level one: this directory has no __init__.py, because a
 package named ``calendar`` would shadow the standard library's)."""
 
@@ -17,7 +17,10 @@ from servers.radicale import DavUser
 
 
 def caldav_settings(user: DavUser, **kw: Any) -> CaldavSettings:
+    """Settings for ``user``; trusting its server's certificate where it has one (Xandikos)."""
     values: dict[str, Any] = {"url": user.url, "username": user.name, "password": user.password}
+    if user.server.ca_file is not None:
+        values["ca_file"] = user.server.ca_file
     return CaldavSettings(**{**values, **kw})
 
 
@@ -59,8 +62,13 @@ def seed_thread(
 
 
 def vevent(uid: str, start: datetime, end: datetime, *lines: str) -> str:
-    """A one-event VCALENDAR; extra content lines (RRULE:..., TRANSP:...) as given."""
+    """A one-event VCALENDAR in UTC; extra content lines (RRULE:..., TRANSP:...) as given."""
     fmt = "%Y%m%dT%H%M%SZ"
+    return vcalendar(uid, f"DTSTART:{start.strftime(fmt)}", f"DTEND:{end.strftime(fmt)}", *lines)
+
+
+def vcalendar(uid: str, *lines: str) -> str:
+    """A one-event VCALENDAR with these content lines (all-day, floating: DTSTART as given)."""
     body = "\r\n".join(
         [
             "BEGIN:VCALENDAR",
@@ -69,10 +77,8 @@ def vevent(uid: str, start: datetime, end: datetime, *lines: str) -> str:
             "BEGIN:VEVENT",
             f"UID:{uid}",
             "DTSTAMP:20260101T000000Z",
-            f"DTSTART:{start.strftime(fmt)}",
-            f"DTEND:{end.strftime(fmt)}",
-            "SUMMARY:Busy",
             *lines,
+            "SUMMARY:Busy",
             "END:VEVENT",
             "END:VCALENDAR",
             "",

@@ -1,7 +1,11 @@
 """CalDAV over HTTPS with a private CA, as against a self-hosted Nextcloud: with ``ca_file``
 the adapter discovers, writes and reads busy time; without it (or with the wrong CA) the
 certificate is refused with one clear line naming the server, never a traceback or the
-password."""
+password.
+
+Radicale only: these test the adapter's TLS set-up and error messages, which do not depend on
+the server software (the Xandikos runs of the other calendar tests are over HTTPS too).
+"""
 
 from __future__ import annotations
 
@@ -89,9 +93,7 @@ def test_with_ca_file_events_are_written_and_busy_time_read_back(
     assert seen == {"tls-meeting@test", "lunch"}
 
     expected = [(u(3, 9), u(3, 10)), (u(6, 11), u(6, 12))]
-    via_freebusy = sorted((b.start, b.end) for b in coffee.busy(MAR_1, APR_1))
-    via_query = sorted((b.start, b.end) for b in coffee.busy(MAR_1, APR_1, ignore_uids={"x"}))
-    assert via_freebusy == expected and via_query == expected
+    assert sorted((b.start, b.end) for b in coffee.busy(MAR_1, APR_1)) == expected
 
     changes = coffee.changes_since(coffee.sync_point(), {href: etag})
     assert not changes.changed and not changes.deleted
@@ -112,7 +114,9 @@ def test_check_passes_with_ca_file_from_the_settings_file(
 
 def test_without_ca_file_the_self_signed_certificate_is_refused(https_user: DavUser) -> None:
     with pytest.raises(CalendarError) as err:
-        check_caldav(caldav_settings(https_user, calendar="Coffee", timeout_seconds=5))
+        check_caldav(
+            caldav_settings(https_user, calendar="Coffee", ca_file=None, timeout_seconds=5)
+        )
     assert_certificate_error(str(err.value), https_user)
     assert "not trusted" in str(err.value)
     assert not err.value.retryable  # waiting will not make the certificate trusted
@@ -129,7 +133,7 @@ def test_a_ca_file_of_another_ca_is_refused(tmp_path: Path, https_user: DavUser)
 def test_check_reports_the_untrusted_certificate(tmp_path: Path, https_user: DavUser) -> None:
     settings = Settings(
         owner=OwnerSettings(name="Ada Lovelace", email="ada@example.org"),
-        caldav=caldav_settings(https_user, calendar="Coffee", timeout_seconds=5),
+        caldav=caldav_settings(https_user, calendar="Coffee", ca_file=None, timeout_seconds=5),
         database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'cc.sqlite3'}"),
     )
     results = {r.component: r for r in run_checks(settings)}

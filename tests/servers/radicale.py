@@ -1,7 +1,9 @@
 """A real Radicale (CalDAV) on loopback, one per test session, a fresh user per test.
 
 Plain HTTP by default; ``RadicaleServer.create(tls=(certificate, key))`` serves HTTPS instead,
-with that certificate (``ca_file`` is then what a client must trust).
+with that certificate (``ca_file`` is then what a client must trust); ``rights=`` replaces the
+default (each user owns their own collections) by a Radicale rights file. :class:`DavUser` is
+shared with ``servers.xandikos``: a calendar test takes a user of either server.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .ports import free_port, wait_for
 
@@ -26,7 +29,7 @@ type = htpasswd
 htpasswd_filename = {d}/users
 htpasswd_encryption = plain
 delay = 0
-[storage]
+{rights}[storage]
 filesystem_folder = {d}/collections
 [logging]
 level = warning
@@ -38,10 +41,28 @@ certificate = {certificate}
 key = {key}
 """
 
+RIGHTS = """\
+[rights]
+type = from_file
+file = {file}
+"""
+
+
+class DavServer(Protocol):
+    """What a test needs of a CalDAV server: RadicaleServer here, XandikosServer beside it."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def ca_file(self) -> Path | None: ...
+    @property
+    def verify(self) -> bool | str: ...
+    def add_user(self, password: str = "secret") -> DavUser: ...
+
 
 @dataclass
 class DavUser:
-    server: RadicaleServer
+    server: DavServer
     name: str
     password: str
 
@@ -86,13 +107,19 @@ class RadicaleServer:
         return str(self.ca_file) if self.ca_file else True
 
     @classmethod
-    def create(cls, tls: tuple[Path, Path] | None = None) -> RadicaleServer:
-        """A server in a fresh directory; with ``tls`` (certificate, key) it speaks HTTPS."""
+    def create(
+        cls, tls: tuple[Path, Path] | None = None, rights: str | None = None
+    ) -> RadicaleServer:
+        """A server in a fresh directory; with ``tls`` (certificate, key) it speaks HTTPS, with
+        ``rights`` (a rights file's text) it grants what that says."""
         d = Path(tempfile.mkdtemp(prefix="radicale-"))
         (d / "users").write_text("")
         server = cls(d, free_port(), tls=tls)
         extra = TLS.format(certificate=tls[0], key=tls[1]) if tls else ""
-        (d / "config").write_text(CONFIG.format(d=d, port=server.port, tls=extra))
+        if rights is not None:
+            (d / "rights").write_text(rights)
+        grants = RIGHTS.format(file=d / "rights") if rights is not None else ""
+        (d / "config").write_text(CONFIG.format(d=d, port=server.port, tls=extra, rights=grants))
         return server
 
     def start(self) -> None:
@@ -123,8 +150,9 @@ class RadicaleServer:
                 self.process.wait()
             self.process = None
 
-    def add_user(self, password: str = "secret") -> DavUser:
-        name = f"u{uuid.uuid4().hex[:10]}"
+    def add_user(self, password: str = "secret", name: str | None = None) -> DavUser:
+        """A new login (``name``, or a fresh one); Radicale makes its principal at first use."""
+        name = name or f"u{uuid.uuid4().hex[:10]}"
         with (self.directory / "users").open("a") as f:
             f.write(f"{name}:{password}\n")
         return DavUser(self, name, password)

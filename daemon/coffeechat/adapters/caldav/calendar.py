@@ -1,9 +1,9 @@
 """The booking calendar: busy time, events by UID with ETags, and change detection.
 
-Only requests every CalDAV server answers (Radicale, Nextcloud, Fastmail, iCloud, Google):
-free-busy-query where supported, else a time-range calendar-query expanded here; PUT with
-If-None-Match / If-Match so nothing is ever overwritten blindly; sync-collection (RFC 6578)
-with a ctag / ETag listing as the fallback.
+Only requests every CalDAV server answers (Radicale, Xandikos, Nextcloud, Fastmail, iCloud,
+Google): a time-range calendar-query expanded here, free-busy-query only for a calendar whose
+events may not be read; PUT with If-None-Match / If-Match so nothing is ever overwritten
+blindly; sync-collection (RFC 6578) with a ctag / ETag listing as the fallback.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from caldav.lib.error import UID_CONFLICT_PRECONDITIONS
 
-from coffeechat.adapters.caldav.connection import NS, DavConnection, find_calendar
+from coffeechat.adapters.caldav.connection import CALDAV, NS, DavConnection, Reply, find_calendar
 from coffeechat.adapters.caldav.errors import (
     CalendarAuthError,
     CalendarConflict,
@@ -81,13 +81,19 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _caldav_preconditions(reply: Reply) -> list[str]:
+    """The CalDAV preconditions (RFC 4791 5.3.2.1: valid-calendar-data, max-resource-size...)
+    a refusal names, without their namespace."""
+    return [p.removeprefix(CALDAV) for p in reply.preconditions if p.startswith(CALDAV)]
+
+
 class CaldavCalendar:
     """The booking calendar plus ``busy_calendars``, found once by display name or URL."""
 
     def __init__(self, settings: CaldavSettings, *, owner_tz: ZoneInfo) -> None:
         self.owner_tz = owner_tz
         self.dav = DavConnection(settings)
-        self._freebusy: dict[str, bool] = {}  # calendar url -> free-busy-query works there
+        self._freebusy_only: set[str] = set()  # busy calendars whose events we may not read
         try:
             self.available = self.dav.calendars()
             self.url, self.display_name = find_calendar(
@@ -124,35 +130,44 @@ class CaldavCalendar:
     ) -> list[Busy]:
         """Busy periods in [start, end) over the booking calendar and ``busy_calendars``.
 
-        ``ignore_uids`` (our own meeting, when moving it) forces the event query: a free-busy
-        answer cannot say which event a period belongs to.
+        The events are read and expanded here, not left to the server's free-busy-query: its
+        answer differs between servers (Radicale and Xandikos put floating times and all-day
+        dates in UTC, not in the owner's zone; Xandikos leaves out RDATE instances and all-day
+        events without DTEND), and it cannot say which event a period belongs to, which
+        ``ignore_uids`` (our own meeting, when moving it) needs. A busy calendar shared with
+        the read-free-busy privilege only (RFC 4791 6.1.1) refuses the events: free-busy there.
         """
         out: list[Busy] = []
         for url in [self.url, *self.busy_urls]:
             ignore = ignore_uids if url == self.url else ()
-            found = None
-            if not ignore and self._freebusy.get(url, True):
-                found = self._freebusy_report(url, start, end)
-                self._freebusy[url] = found is not None
+            found = (
+                None if url in self._freebusy_only else self._query_busy(url, start, end, ignore)
+            )
             if found is None:
-                found = self._query_busy(url, start, end, ignore)
+                self._freebusy_only.add(url)
+                found = self._freebusy_report(url, start, end)
             out.extend(found)
         return out
 
-    def _freebusy_report(self, url: str, start: datetime, end: datetime) -> list[Busy] | None:
+    def _freebusy_report(self, url: str, start: datetime, end: datetime) -> list[Busy]:
         body = (
             f"{_XML}<C:free-busy-query {NS}>"
             f'<C:time-range start="{_stamp(start)}" end="{_stamp(end)}"/></C:free-busy-query>'
         )
         reply = self.dav.call("REPORT", url, body, {"Depth": "1"})
+        if reply.status == 404:
+            raise CalendarNotFound(f"no calendar at {url} any more")
+        if reply.status == 403:
+            raise CalendarAuthError(f"CalDAV shows neither the events nor free/busy at {url}")
         if reply.status != 200:
-            return None  # 403 supported-report, 405, 501, 400 (too many occurrences)...
+            raise CalendarError(f"CalDAV free-busy-query at {url}: status {reply.status}")
         try:
             return busy_from_freebusy(reply.body, start, end)
-        except ValueError:
-            return None  # not iCalendar: a confused server answered with XML
+        except ValueError:  # not iCalendar: a confused server answered with XML
+            raise CalendarError(f"CalDAV free-busy-query at {url}: no iCalendar answer") from None
 
-    def _query(self, url: str, filters: str) -> list[StoredEvent]:
+    def _query(self, url: str, filters: str) -> list[StoredEvent] | None:
+        """The VEVENTs matching ``filters``; None when the server refuses to show them (403)."""
         body = (
             f"{_XML}<C:calendar-query {NS}><D:prop><D:getetag/><C:calendar-data/></D:prop>"
             f'<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
@@ -161,6 +176,8 @@ class CaldavCalendar:
         reply = self.dav.call("REPORT", url, body, {"Depth": "1"})
         if reply.status == 404:
             raise CalendarNotFound(f"no calendar at {url} any more")
+        if reply.status == 403:
+            return None
         if reply.status not in (200, 207):
             raise CalendarError(f"CalDAV calendar-query at {url}: status {reply.status}")
         return [
@@ -171,9 +188,15 @@ class CaldavCalendar:
 
     def _query_busy(
         self, url: str, start: datetime, end: datetime, ignore: Collection[str]
-    ) -> list[Busy]:
+    ) -> list[Busy] | None:
+        """Busy time from the events themselves; None where only free/busy may be read (a
+        busy calendar: the booking calendar, which we write, must show its events)."""
         lo, hi = start - _FLOATING_SLACK, end + _FLOATING_SLACK
         found = self._query(url, f'<C:time-range start="{_stamp(lo)}" end="{_stamp(hi)}"/>')
+        if found is None:
+            if url == self.url:
+                raise CalendarAuthError(f"CalDAV refused to show the events at {url} (403)")
+            return None
         out: list[Busy] = []
         for item in found:
             try:
@@ -208,6 +231,8 @@ class CaldavCalendar:
             f"{escape(uid)}</C:text-match></C:prop-filter>"
         )
         hits = self._query(self.url, match)
+        if hits is None:
+            raise CalendarAuthError(f"CalDAV refused to show the events at {self.url} (403)")
         return hits[0] if hits else None
 
     def put_event(
@@ -216,6 +241,8 @@ class CaldavCalendar:
         """Create (If-None-Match: *) or replace the version read (If-Match: etag).
 
         412, or a UID already taken elsewhere, raises CalendarConflict: re-read, decide again.
+        A refusal of the data itself (a CalDAV precondition such as valid-calendar-data, which
+        Xandikos sends with 412 too) raises CalendarError: reading again would not change it.
         """
         url = href or self.href_for(uid)
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
@@ -224,7 +251,12 @@ class CaldavCalendar:
         else:
             headers["If-None-Match"] = "*"
         reply = self.dav.call("PUT", url, ics.decode("utf-8"), headers)
-        if reply.status == 412 or set(reply.preconditions) & UID_CONFLICT_PRECONDITIONS:
+        if set(reply.preconditions) & UID_CONFLICT_PRECONDITIONS:
+            raise CalendarConflict(f"event {uid} is on the calendar under another name")
+        refused = _caldav_preconditions(reply)
+        if refused:
+            raise CalendarError(f"CalDAV refused event {uid} at {url} ({', '.join(refused)})")
+        if reply.status == 412:
             raise CalendarConflict(f"event {uid} changed on the calendar since it was read")
         if reply.status == 403:
             raise CalendarAuthError(f"CalDAV refused to write {url} (403)")
