@@ -17,6 +17,9 @@ from coffeechat.domain.timeparse import TimeResult
 MEETING_LENGTH = timedelta(hours=2)
 
 
+_QUESTIONS = re.compile(r"[^.!?\n]*\?")
+
+
 def _firm_moves(text: str) -> str:
     """The text without sentences that only hope to meet again some day.
 
@@ -40,6 +43,9 @@ def booked_intent(u: Understanding, text: str, times: TimeResult) -> None:
         # beside a cancel word only "another time"/"reschedule" in a firm sentence asks to move
         move=cues.un_negated(cues.RESCHEDULE, move)
         and not (call_off and not re.search(r"(?i)another\s+time|reschedul", move)),
+        move_asked=any(
+            "?" in q and cues.un_negated(cues.RESCHEDULE, q) for q in _QUESTIONS.findall(move)
+        ),
         call_off=call_off,
         refuse=bool(cues.DECLINE.search(text)),
         later=bool(cues.RESUME.search(text) or cues.VAGUE_FUTURE.search(text)),

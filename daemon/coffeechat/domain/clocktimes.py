@@ -58,8 +58,17 @@ PART_RE = re.compile(
 )
 PICK_RE = re.compile(
     r"(?i)\b(?:the\s+)?(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th|middle|earliest|"
-    r"soonest|latest)\s+"
-    r"(?:one|option|slot|time|choice|suggestion)s?\b|\boption\s+(?P<num>[1-4])\b|#(?P<hash>[1-4])\b"
+    r"soonest|latest|later|earlier)\s+"
+    r"(?:(?:one|option|slot|time|choice|suggestion)s?\b|of\s+(?:those|these|them|the\s+(?:two|three|"
+    r"four|times|slots|options)|your\s+(?:times|slots|options)))"
+    # "either the first or the third": an ordinal joined to a pick before it
+    r"|(?<=\bor\s)(?:the\s+)?(?P<ord2>first|second|third|fourth|last)\b"
+    r"|(?<=\band\s)(?:the\s+)?(?P<ord3>first|second|third|fourth|last)\b"
+    r"|\b(?:either|both)\s+(?:the\s+)?(?P<ord4>first|second|third|fourth)\b"
+    r"|\bthe\s+(?P<ord5>first|second|third|fourth|last)(?=\s*(?:,|or\b|and\b|works?\b|would\b|"
+    r"is\b|suits?\b|please\b|for\s+me\b|then\b|[.!]))"
+    r"|\b(?:not|but\s+not)\s+(?:the\s+)?(?P<neg>first|second|third|fourth|last)\b(?!\s+(?:week|day|time\s+i))"
+    r"|\boption\s+(?P<num>[1-4])\b|#(?P<hash>[1-4])\b"
 )
 ALL_RE = re.compile(
     r"(?i)\b(?:any|all|either|both)\s+(?:of\s+)?(?:those|these|them|the\s+(?:times|slots|options|"
@@ -175,10 +184,15 @@ def find_times(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
         taken.append((mt.start(), mt.end()))
     for mt in PICK_RE.finditer(text):
         if free(mt.start(), mt.end()):
-            idx = ORDINALS.get((mt["ord"] or "").lower())
+            word = (
+                mt["ord"] or mt["ord2"] or mt["ord3"] or mt["ord4"] or mt["ord5"] or mt["neg"] or ""
+            )
+            idx = ORDINALS.get(word.lower())
             if idx is None:
                 idx = int(mt["num"] or mt["hash"]) - 1
-            found.append(Mention("pick", mt.start(), mt.end(), ordinal=idx))
+            pick = Mention("pick", mt.start(), mt.end(), ordinal=idx)
+            pick.negated = bool(mt["neg"])  # "so not the second"
+            found.append(pick)
     for mt in ALL_RE.finditer(text):
         if free(mt.start(), mt.end()):
             found.append(Mention("all", mt.start(), mt.end(), relative=(mt["slice"] or "").lower()))

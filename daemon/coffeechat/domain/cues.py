@@ -59,6 +59,14 @@ AUTO_SELF = re.compile(
     r"(?:was|is|has\s+been)\s+(?:sent\s+|generated\s+)?automatically\b",
     _I,
 )
+# What a person writing by hand does not say about their own absence
+AUTO_ABSENCE_STRONG = re.compile(
+    r"\b(?:limited|no|intermittent|restricted)\s+access\s+to\s+(?:my\s+)?e-?mails?\b|"
+    r"\bfor\s+(?:anything\s+|any\s+)?urgent\b|\burgent\s+(?:matters|enquiries|inquiries|requests)\b|"
+    r"\bwill\s+(?:respond|reply)\s+(?:to\s+your\s+(?:e-?mail|message)\s+)?(?:upon|on)\s+my\s+return\b|"
+    r"\bin\s+my\s+absence\b|\bthis\s+mailbox\b",
+    _I,
+)
 AUTO_OPENING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|dear|greetings)\b[^\n]*)?[\s,]*(?:thank\s+you|thanks)\s+for\s+(?:your|the|contacting|"
     r"getting\s+in\s+touch)|^\s*(?:vielen\s+dank|gracias)",

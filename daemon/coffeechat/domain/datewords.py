@@ -64,6 +64,10 @@ _PT_BEFORE = re.compile(r"(?i)\b(?:na|até|ate|de|pela|toda)\s+$")
 _PT_AFTER = re.compile(
     r"(?i)\s*(?:às|as\s+\d|à\s+tarde|à\s+noite|de\s+manhã|de\s+tarde|pela\s+manhã|-feira)"
 )
+_PROPER_NEXT = re.compile(
+    rf"[ \t]+(?!(?i:{'|'.join(sorted([*MONTHS, *WEEKDAYS], key=len, reverse=True))}|morning|"
+    rf"afternoon|evening|lunch|noon|night|am|pm)\b)[A-Z][a-z]{{2,}}\b"
+)
 _ABBREV_DAYS = {"mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat", "sun"}
 _WD_ALT = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 MON_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -124,7 +128,7 @@ _NEXT_WORDS = ("next", "nächsten", "nächster", "kommenden", "próximo", "proxi
                "proxima", "prochain")  # fmt: skip
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
             "4th": 3, "last": -1, "middle": -2, "earliest": 0, "soonest": 0,
-            "latest": -1}  # fmt: skip
+            "latest": -1, "later": -1, "earlier": 0}  # fmt: skip
 
 
 @dataclass
@@ -265,6 +269,8 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
             and not abbreviation_ok(text, mt.start("wd"), mt.end(), bool(mod))
         ):
             continue  # "sat", "sun", "wed" in prose; "wed 3pm", "on fri" are days
+        if wd_word.lower() in _ABBREV_DAYS and _PROPER_NEXT.match(text, mt.end()) and not mod:
+            continue  # "a fellow Sun Devil", "Sat Nav": a name, not a day
         if (
             wd_word.lower() == "segunda"
             and not (mod or _PT_BEFORE.search(text, 0, mt.start()))

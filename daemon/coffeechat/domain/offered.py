@@ -14,9 +14,15 @@ from coffeechat.domain.intents import Window
 _SHIFT_N = r"(?P<n>\d{1,3}|an?|half\s+an|one|two|ten|fifteen|twenty|thirty|forty-five|forty\s+five)"
 _SHIFT_U = r"(?P<u>min(?:ute)?s?|hours?|hrs?)"
 _SHIFT = (
+    # "push it a week", "move it back a week": the same slot, some days on
+    re.compile(
+        rf"(?i)\b(?:push|move|bump|shift|delay|kick)\s+(?:it|things|this|us|the\s+\w+|our\s+\w+)\s*"
+        rf"(?P<dir>back|forward|out)?\s*(?:by\s+)?{_SHIFT_N}\s*(?P<u>weeks?|days?)\b"
+    ),
     re.compile(rf"(?i)\b{_SHIFT_N}\s*{_SHIFT_U}\s+(?P<dir>earlier|later|sooner)\b"),
     re.compile(
-        rf"(?i)\b(?:push|move|bump|shift|delay)\s+(?:it|things|us|the\s+\w+|our\s+\w+)?\s*"
+        rf"(?i)\b(?:push|move|bump|shift|delay)\s+(?:it|things|us|the\s+\w+|our\s+\w+|"
+        rf"(?:today|tomorrow|tonight|\w+day)['’]s\s+\w+)?\s*"
         rf"(?P<dir>back|forward|later|earlier)?\s*by\s+{_SHIFT_N}\s*{_SHIFT_U}"
     ),
 )
@@ -35,19 +41,25 @@ def resolve_pick(
     live = [m for m in mentions if not m.negated]
     for m in live:
         if m.kind == "all":
-            chosen = list(offered)
+            every = list(offered)
             if m.relative == "first":
-                chosen = chosen[:2]
+                every = every[:2]
             elif m.relative == "last":
-                chosen = chosen[-2:]
-            return [Window(s.astimezone(owner)) for s in chosen]
-    for m in live:
+                every = every[-2:]
+            return [Window(s.astimezone(owner)) for s in every]
+    refused = {m.ordinal for m in mentions if m.kind == "pick" and m.negated}
+    chosen: list[datetime] = []
+    for m in live:  # "either the first or the third", in the order written
         if m.kind == "pick" and m.ordinal is not None and m.ordinal != -2:
+            if m.ordinal in refused:
+                continue
             try:
-                return [Window(offered[m.ordinal].astimezone(owner))]
+                slot = offered[m.ordinal]
             except IndexError:
                 return None
-    return None
+            if slot not in chosen:
+                chosen.append(slot)
+    return [Window(s.astimezone(owner)) for s in chosen] or None
 
 
 def snap_to_offered(
@@ -87,19 +99,26 @@ def _whole_day(w: Window) -> bool:
 
 
 def shifted_booking(text: str, booked: datetime | None, owner: ZoneInfo) -> Window | None:
-    """ "Could we start 30 minutes later?", "push it back by an hour": the booking, moved."""
+    """ "Could we start 30 minutes later?", "push it back by an hour": the booking (or the one
+    offered slot picked: "Tuesday's fine but 30 min later?"), moved."""
     if booked is None:
         return None
-    mt = _SHIFT[0].search(text) or _SHIFT[1].search(text)
+    mt = _SHIFT[0].search(text) or _SHIFT[1].search(text) or _SHIFT[2].search(text)
     if mt is None:
         return None
     word = " ".join(mt["n"].lower().split())
     amount = float(word) if word.isdigit() else float(_SHIFT_WORDS.get(word, 0))
     unit = mt["u"].lower()
+    direction = (mt["dir"] or "later").lower()
+    sign = -1 if direction in ("earlier", "sooner", "before", "forward") else 1
+    local = booked.astimezone(owner)
+    if unit.startswith(("week", "day")):  # the same wall-clock time, across a clock change
+        days = amount * (7 if unit.startswith("week") else 1)
+        if not days or days > 28 or days != int(days):
+            return None
+        moved = (local.replace(tzinfo=None) + sign * timedelta(days=days)).replace(tzinfo=owner)
+        return Window(moved)
     minutes = amount * (60 if unit.startswith("h") else 1)
     if not minutes or minutes > 12 * 60:
         return None
-    direction = (mt["dir"] or "later").lower()
-    sign = -1 if direction in ("earlier", "sooner", "before", "forward") else 1
-    start = booked.astimezone(owner) + sign * timedelta(minutes=minutes)
-    return Window(start)
+    return Window(local + sign * timedelta(minutes=minutes))

@@ -29,7 +29,8 @@ _RULE = re.compile(r"^\s*[_\u2014-]{8,}\s*$")
 _HEADER_FROM = re.compile(r"^\s*\**(?:from|von|de|da|van|från|od)\s*:\**\s*\S", re.IGNORECASE)
 _HEADER_NEXT = re.compile(
     r"^\s*\**(?:sent|date|to|subject|gesendet|datum|an|betreff|enviado|fecha|para|asunto|"
-    r"envoyé|à|objet|cc)\s*:",
+    r"envoyé|à|objet|cc|verzonden|aan|onderwerp|inviato|oggetto|a|assunto|data|enviada|"
+    r"skickat|till|ämne|wysłano|do|temat)\s*:",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"^\s*>")
@@ -58,7 +59,9 @@ _SIGNOFF = re.compile(
     r"mit\s+freundlichen\s+grüßen|freundliche\s+grüße|viele\s+grüße|beste\s+grüße|"
     r"liebe\s+grüße|herzliche\s+grüße|grüße|gruß|lg|vg|mfg|"
     r"un\s+saludo|saludos(?:\s+cordiales)?|atentamente|un\s+abrazo|abrazos|"
-    r"cordialement|bien\s+à\s+vous|amicalement)\s*[,.!]*\s*$",
+    r"cordialement|bien\s+à\s+vous|amicalement|groet(?:en)?|met\s+vriendelijke\s+groet(?:en)?|"
+    r"hartelijke\s+groet(?:en)?|cordiali\s+saluti|un\s+saluto|saluti|distinti\s+saluti|"
+    r"atenciosamente|abraços?|um\s+abraço|beijos|cumprimentos|obrigad[oa])\s*[,.!]*\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(

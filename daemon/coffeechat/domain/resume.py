@@ -38,7 +38,12 @@ _UNTIL_BEFORE = re.compile(
 _AFTER_BEFORE = re.compile(
     r"(?i)\b(?P<w>after|from|once|post|following|as\s+of|starting)\s+(?:the\s+|on\s+)?$"
 )
-_SPAN_TO = re.compile(r"(?i)^\s*(?:to|until|till|through|thru|-|–|and)\b|^\s*[-–]")
+# "from 3 Aug to 14 Aug" opens a span; "from 14/09 – drop me a line" is a dash in prose
+_SPAN_TO = re.compile(
+    r"(?i)^\s*(?:to|until|till|through|thru|and)\b|"
+    r"^\s*[-–]\s*(?=\d|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+    r"dec)[a-z]*\b)"
+)
 _INCLUSIVE = re.compile(r"(?i)einschließlich|inclusive|through|thru")
 _ABSENCE_FROM = re.compile(r"(?i)\b(?:leave|off|away|out|holiday|vacation|urlaub)\b[^.\n]{0,20}$")
 # a hard-wrapped line ("back on\nMonday 8 June") is not a sentence end; a blank line is
@@ -111,6 +116,14 @@ def _resumes_on(word: str, before: str, after: str) -> bool:
     return not _SPAN_TO.match(after) and not _ABSENCE_FROM.search(before)
 
 
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_QUARTER = re.compile(
+    r"(?i)\b(?:in|from|early|start\s+of|beginning\s+of|come|next)\s+"
+    r"(?:(?:the\s+)?(?P<w>first|second|third|fourth)\s+quarter|Q(?P<q>[1-4]))\b(?!\s+(?:close|end))"
+    r"(?:\s*(?:of\s+)?'?(?P<y>20\d\d|\d\d)\b)?"
+)
+
+
 def _month_mention(text: str) -> re.Match[str] | None:
     """The month the text resumes in: one asked for ("reach out again in February") beats one
     that only ends a busy spell ("buried until mid-January"); otherwise the first written."""
@@ -130,6 +143,14 @@ def _month_mention(text: str) -> re.Match[str] | None:
 
 
 def _relative(text: str, ref: date) -> date | None:
+    quarter = _QUARTER.search(text)
+    if quarter:  # "reach back out in Q1": the quarter's first day, the next one to come
+        first_month = 3 * (int(quarter["q"] or _QUARTER_WORDS[quarter["w"].lower()]) - 1) + 1
+        year = ref.year if first_month > ref.month else ref.year + 1
+        written = 2000 + int(quarter["y"]) % 100 if quarter["y"] else None
+        if written is not None and date(written, first_month, 1) > ref:
+            year = written  # "Q2 2028": the year is written
+        return date(year, first_month, 1)
     mt = _month_mention(text)
     if mt:
         month = MONTHS[mt["m"].lower()]

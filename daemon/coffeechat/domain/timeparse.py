@@ -412,6 +412,10 @@ def _same_time_source(t: Mention, ctx: TimeContext) -> datetime | None:
             return ctx.offered[t.ordinal]
         except IndexError:
             return None
+    if ctx.booked is None and ctx.offered:
+        # "Neither suits, but same time on Friday?": the clock time every offered slot shares
+        clocks = {s.astimezone(ctx.owner_tz).time() for s in ctx.offered}
+        return ctx.offered[0] if len(clocks) == 1 else None
     return ctx.booked
 
 
@@ -427,7 +431,7 @@ def extract(text: str, ctx: TimeContext) -> TimeResult:
     result = TimeResult(mentions=len(mentions), negated=any(m.negated for m in mentions))
     picked = resolve_pick(mentions, ctx.offered, ctx.owner_tz)
     if picked is not None:
-        result.windows, result.picked_offered = picked, True
+        result.windows, result.picked_offered = _shift_one_pick(text, picked, ctx), True
         return result
     live = [m for m in mentions if not m.negated]
     per_group: list[tuple[_Group, list[Window]]] = []
@@ -475,6 +479,9 @@ def extract(text: str, ctx: TimeContext) -> TimeResult:
         snapped = False
     else:
         windows, snapped = snap_to_offered(windows, ctx.offered, ctx.owner_tz)
+        if len(windows) == 1 and windows[0].start in ctx.offered:
+            windows = _shift_one_pick(text, windows, ctx)
+            snapped = True
     result.picked_offered = snapped
     seen: set[tuple[datetime, datetime | None]] = set()
     for w in windows:
@@ -483,6 +490,14 @@ def extract(text: str, ctx: TimeContext) -> TimeResult:
             seen.add(key)
             result.windows.append(w)
     return result
+
+
+def _shift_one_pick(text: str, windows: list[Window], ctx: TimeContext) -> list[Window]:
+    """One offered slot picked with "but 30 minutes later": that slot, moved."""
+    if len(windows) != 1 or windows[0].end is not None or ctx.booked is not None:
+        return windows
+    moved = shifted_booking(text, windows[0].start, ctx.owner_tz)
+    return [moved] if moved is not None else windows
 
 
 def _on_offered(w: Window, ctx: TimeContext) -> bool:
@@ -510,6 +525,12 @@ def _days(g: _Group, text: str, ctx: TimeContext) -> list[date]:
             s0, s1 = sentences[si], sentences[min(si + 1, len(sentences) - 1)]
             if d.relative == "weekday" and _NEXT_WEEK.search(text, s0, min(d.start + 40, s1)):
                 day = ref_day + timedelta(days=7 - ref_day.weekday() + (d.weekday or 0))
+            if d.relative and "following" in d.relative and ctx.booked is not None:
+                # "the following Monday" after a booked Friday: the Monday after the meeting
+                booked_day = ctx.booked.astimezone(ctx.owner_tz).date()
+                day = booked_day + timedelta(
+                    days=((d.weekday or 0) - booked_day.weekday()) % 7 or 7
+                )
             if d.relative == "weekday" and ctx.offered:
                 same = [s for s in ctx.offered if s.astimezone(ctx.owner_tz).weekday() == d.weekday]
                 if len(same) == 1:  # "Thursday works" names the offered Thursday

@@ -264,6 +264,15 @@ def _resume(text: str, ref: datetime | None, msg: ParsedMessage, owner_tz: str) 
     return return_date(text, ref.date(), day_first=day_first(msg, owner_tz)) if ref else None
 
 
+# A greeting with the reader's first name: autoresponders do not know it
+_GREETS_BY_NAME = re.compile(
+    r"\s*(?:hi|hello|hey|hiya|dear|morning|good\s+(?:morning|afternoon|evening)|hallo|hola|bonjour|"
+    r"ciao|olá|oi|hej|hoi|liebe|lieber)\s+(?!(?:all|colleague|colleagues|sender|sir|madam|team|"
+    r"there|friend|customer|valued|everyone)\b)[A-ZÀ-Þ][\w'’-]+\s*[,!:\n]",
+    re.IGNORECASE,
+)
+
+
 def _auto_reason(msg: ParsedMessage, text: str) -> str | None:
     if CALENDAR_PROPOSAL.search(msg.subject) or CALENDAR_PROPOSAL.search(text):
         return None  # a counter-proposal from the contact's calendar: read it as a reply
@@ -275,6 +284,8 @@ def _auto_reason(msg: ParsedMessage, text: str) -> str | None:
         return "left-company autoresponder"
     if cues.AUTO_SELF.search(text):
         return "says it is automatic"
+    if _GREETS_BY_NAME.match(text) and not cues.AUTO_ABSENCE_STRONG.search(text):
+        return None  # "Hi Rhiannon, I'm on leave ... but happy to chat from the 14th": a person
     if cues.AUTO_BODY.search(text) and cues.AUTO_OPENING.search(text):
         return "out-of-office wording"
     if (

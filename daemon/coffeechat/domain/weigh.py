@@ -111,6 +111,7 @@ BOOKED_TIE_ORDER = (Intent.CANCEL, Intent.RESCHEDULE, Intent.ACCEPT)
 W_NEW_EXACT = 5.0  # a new clock time for the meeting
 W_NEW_DAY = 2.5  # only a day or part of day: may be the end of a busy spell
 W_MOVE = 4.5  # "can we push it to next week?"
+W_MOVE_ASKED = 1.5  # the move put as a question: "Can we find another time?"
 W_CALL_OFF = 4.0  # "I have to cancel"
 W_REFUSE = 3.0  # a refusal with no cancel word
 W_VAGUE_LATER = 1.0  # "I'll reach out when things calm down" beside calling it off
@@ -125,6 +126,7 @@ class BookedSignals:
     exact_time: bool = False
     day_only: bool = False
     move: bool = False
+    move_asked: bool = False
     call_off: bool = False
     refuse: bool = False
     later: bool = False
@@ -136,8 +138,10 @@ def decide_booked(s: BookedSignals) -> tuple[Intent, float, float]:
     """Reschedule needs a new time or a request to move; calling it off with only a vague
     "some other time" or a date when things calm down is a cancel (README conventions)."""
     sc = dict.fromkeys(BOOKED_TIE_ORDER, 0.0)
-    sc[Intent.RESCHEDULE] = (W_NEW_EXACT if s.exact_time else W_NEW_DAY if s.day_only else 0.0) + (
-        W_MOVE if s.move else 0.0
+    sc[Intent.RESCHEDULE] = (
+        (W_NEW_EXACT if s.exact_time else W_NEW_DAY if s.day_only else 0.0)
+        + (W_MOVE if s.move else 0.0)
+        + (W_MOVE_ASKED if s.move and s.move_asked else 0.0)
     )
     if s.call_off or s.refuse:
         sc[Intent.CANCEL] = (W_CALL_OFF if s.call_off else W_REFUSE) + (
