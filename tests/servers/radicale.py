@@ -9,17 +9,15 @@ shared with ``servers.xandikos``: a calendar test takes a user of either server.
 from __future__ import annotations
 
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .ports import free_port, wait_for
+from .ports import free_port, http_ready, stop_process, wait_for
 
 CONFIG = """\
 [server]
@@ -132,23 +130,13 @@ class RadicaleServer:
         wait_for(self._ready, 20, f"radicale on {self.port}")
 
     def _ready(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            log = (self.directory / "radicale.log").read_text(errors="replace")
-            raise RuntimeError(f"radicale exited with {self.process.returncode}: {log}")
-        req = urllib.request.Request(self.url + "/", method="OPTIONS")  # noqa: S310 loopback
-        context = ssl.create_default_context(cafile=str(self.ca_file)) if self.tls else None
-        with urllib.request.urlopen(req, timeout=1, context=context) as resp:  # noqa: S310
-            return int(resp.status) == 200
+        log = self.directory / "radicale.log"
+        ca = self.ca_file if self.tls else None
+        return http_ready("radicale", self.process, log, self.url, ca)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        stop_process(self.process)
+        self.process = None
 
     def add_user(self, password: str = "secret", name: str | None = None) -> DavUser:
         """A new login (``name``, or a fresh one); Radicale makes its principal at first use."""

@@ -16,18 +16,15 @@ import base64
 import hashlib
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ports import free_port, wait_for
+from .ports import free_port, http_ready, stop_process, wait_for
 from .radicale import DavUser
 
 # Xandikos' --autocert serves <state>/certs/selfsigned.crt, and makes its own (named for the
@@ -92,26 +89,13 @@ class XandikosServer:
         wait_for(self._ready, 20, f"xandikos on {self.port}")
 
     def _ready(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            log = (self.directory / "xandikos.log").read_text(errors="replace")
-            raise RuntimeError(f"xandikos exited with {self.process.returncode}: {log}")
-        req = urllib.request.Request(self.url + "/", method="OPTIONS")  # noqa: S310 loopback
-        context = ssl.create_default_context(cafile=str(self.ca_file))
-        try:
-            with urllib.request.urlopen(req, timeout=1, context=context) as resp:  # noqa: S310
-                return int(resp.status) == 200
-        except urllib.error.HTTPError as exc:
-            return exc.code == 401  # up, over our certificate, asking for a login
+        # 401 is ready too: up, over our certificate, asking for a login
+        log = self.directory / "xandikos.log"
+        return http_ready("xandikos", self.process, log, self.url, self.ca_file)
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()  # SIGTERM: Xandikos shuts its sites down cleanly
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+        stop_process(self.process)  # SIGTERM: Xandikos shuts its sites down cleanly
+        self.process = None
 
     def add_user(self, password: str = "secret") -> DavUser:
         """A user with an empty principal (Xandikos creates it at the first request).
