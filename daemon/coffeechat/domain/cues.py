@@ -22,7 +22,8 @@ AUTO_SUBJECT = re.compile(
 AUTO_BODY = re.compile(
     r"\b(?:i\s+am|i'm|i\s+will\s+be|i'll\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|"
     r"away\s+from\s+(?:the|my)\s+(?:office|desk)|on\s+(?:annual\s+|parental\s+|maternity\s+|"
-    r"paternity\s+|sick\s+|medical\s+)?leave|on\s+(?:holiday|vacation|(?:\w+\s+)?sabbatical)|out\s+of\s+office)|"
+    r"paternity\s+|sick\s+|medical\s+)?leave|on\s+(?:holiday|vacation|(?:\w+\s+)?sabbatical)|out\s+of\s+office|"
+    r"out\s+on\s+(?:annual\s+|parental\s+|maternity\s+|paternity\s+|sick\s+|medical\s+)?leave)|"
     r"limited\s+access\s+to\s+(?:e-?mail|my\s+e-?mail)|no\s+access\s+to\s+e-?mail|"
     r"(?:will\s+not|won't)\s+be\s+(?:checking|monitoring|reading)\s+(?:my\s+)?e-?mail|"
     r"mailbox\s+is\s+(?:not|no\s+longer)\s+monitored|this\s+is\s+an\s+automat\w+|"
@@ -41,7 +42,8 @@ AUTO_BODY = re.compile(
 AUTO_ABSENCE = re.compile(
     r"\b(?:limited|no|intermittent|restricted|patchy)\s+access\s+to\s+(?:my\s+)?e-?mails?\b|"
     r"\b(?:for|in\s+case\s+of)\s+(?:anything\s+|any\s+)?urgent\b|"
-    r"\bchecking\s+(?:my\s+)?e-?mails?\s+(?:only\s+)?(?:occasionally|intermittently|sporadically|"
+    r"\bnot\s+checking\s+(?:my\s+)?e-?mails?\b|\breply\s+to\s+(?:all\s+)?(?:messages|e-?mails)\s+in\s+"
+    r"the\s+order\b|\bchecking\s+(?:my\s+)?e-?mails?\s+(?:only\s+)?(?:occasionally|intermittently|sporadically|"
     r"periodically|infrequently|rarely)\b|\b(?:may|might|will)\s+be\s+(?:slow|slower|delayed)\s+(?:to|in)\s+"
     r"(?:reply|replying|respond|responding)\b|\bdelayed\s+(?:response|reply)\b|\burgent\s+(?:matters|enquiries|"
     r"inquiries|requests|issues)\b|\b(?:i\s+will|i'll)\s+(?:return|be\s+back|respond|reply)\b|"
@@ -180,7 +182,7 @@ APOLOGY = re.compile(
 )
 LATER = re.compile(
     r"\b(?:ping|reach\s+out(?:\s+to\s+me)?|contact|try|email|e-mail|write\s+to|follow\s+up|"
-    r"check\s+back|check\s+in|hit\s+me\s+up|give\s+me\s+a\s+(?:shout|nudge|ping)|get\s+back\s+to\s+me|circle\s+back|touch\s+base|drop\s+me\s+a\s+line|"
+    r"check\s+back|check\s+in|get\s+back\s+in\s+touch|hit\s+me\s+up|give\s+me\s+a\s+(?:shout|nudge|ping)|get\s+back\s+to\s+me|circle\s+back|touch\s+base|drop\s+me\s+a\s+line|"
     r"reconnect|come\s+back\s+to\s+me|message|nudge|remind|(?:send|flick|shoot|fire)\s+(?:me|us)\s+"
     r"(?:a\s+|another\s+|one\s+more\s+)?(?:quick\s+)?(?:note|line|message|e-?mail|reminder|ping)|"
     r"drop\s+(?:me|us)\s+(?:a\s+|another\s+)?(?:quick\s+)?(?:note|line|message|e-?mail))\s+(?:with\s+)?(?:me\s+|us\s+)?"
@@ -427,7 +429,8 @@ _NOT_SCHEDULER = (
 ASSISTANT = re.compile(
     rf"\b(?:assistant{_NOT_SCHEDULER}|EA|PA|chief\s+of\s+staff|scheduler|coordinator|office\s+manager)\b|"
     r"\b(?:manages|runs|handles|looks\s+after|keeps|owns|controls)\s+my\s+(?:calendar|diary|"
-    r"schedule|agenda)|\b(?:find|book|set\s+up|arrange|schedule|coordinate|sort\s+out|organi[sz]e|"
+    r"schedule|agenda)|\b(?:calendar|diary|schedule|agenda)\s+is\s+(?:managed|run|handled|kept|"
+    r"looked\s+after)\s+by\b|\b(?:find|book|set\s+up|arrange|schedule|coordinate|sort\s+out|organi[sz]e|"
     r"line\s+up|pencil\s+in|lock\s+in)\s+(?:us\s+)?(?:a\s+|some\s+)?(?:time|slot|meeting|call|"
     r"chat|date)|\bset\s+(?:something|a\s+time|it|this)\s+up\b|\bin\s+touch\s+to\s+(?:schedule|"
     r"book|arrange|find|set)",

@@ -23,6 +23,8 @@ _LEAD = (
     r"have\s+a\s+(?:word|chat|natter|yarn)|drop\s+(?:a\s+)?(?:line|note)\s+to|get\s+hold\s+of|"
     r"point\s+you\s+(?:to|towards|at)|send\s+you\s+(?:to|over\s+to)|refer\s+you|"
     r"(?:i'?d\s+)?(?:recommend|suggest)(?:ing)?|"
+    r"(?:passed|passing|forwarded|forwarding|sent|handed)\s+(?:your\s+(?:note|e-?mail|message|request)|"
+    r"this|it)\s+(?:on\s+|over\s+)?to|"
     # Italian, Portuguese, Spanish, French, German, Dutch: "Ti consiglio di scrivere a Marta"
     r"scrivere\s+a|scrivi\s+a|contattare|contatta|parlare\s+con|parla\s+con|sentire|"
     r"rivolger(?:ti|si|vi)\s+a|fal(?:e|ar)\s+com|convers(?:e|ar)\s+com|procur(?:e|ar)|"
@@ -104,6 +106,8 @@ _STOP = {
     "our", "he", "she", "they", "you", "we", "please", "sorry", "happy", "best", "cheers",
     "honestly", "but", "and", "also", "she's", "he's", "mention", "feel", "tell", "just",
     "i've", "i'm", "try", "ask", "contact", "email", "ping", "maybe", "perhaps", "definitely",
+    "one", "two", "three", "another", "next", "this", "that", "these", "those", "some", "each",
+    "every", "any", "no",
 }  # fmt: skip
 _STOP |= set(WEEKDAYS) | set(MONTHS)
 

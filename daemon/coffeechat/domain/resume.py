@@ -25,7 +25,7 @@ _WEEKDAY_RANGE = re.compile(
 _RETURN_AFTER = re.compile(r"(?i)^[\s,.)]{0,3}(?:wieder|zurück|back)\b")
 _CONTACT_BEFORE = re.compile(
     r"(?i)\b(?:ping|reach\s+out|contact|try|email|e-mail|write|follow\s+up|check\s+back|check\s+in|"
-    r"get\s+back|circle\s+back|touch\s+base|drop\s+me|reconnect|message|nudge|remind)\b"
+    r"get\s+back(?:\s+in\s+touch)?|circle\s+back|touch\s+base|drop\s+me|reconnect|message|nudge|remind)\b"
     r"[^.\n]{0,40}\b(?:from|after|on|around|in|at|week\s+of|by)\s+(?:the\s+)?$|"
     r"\b(?:ping|try|contact|email|e-mail|write\s+to|message|nudge|remind|call)\s+(?:me|us)\s+"
     r"(?:again\s+)?(?:on\s+)?(?:the\s+)?$"

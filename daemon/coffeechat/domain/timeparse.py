@@ -70,6 +70,7 @@ _NEG_TOKEN = re.compile(
     r"(?i)\b(?:not|instead\s+of|rather\s+than|except|other\s+than|apart\s+from|besides|nicht|"
     r"excluding)\s+(?:on\s+|the\s+|at\s+|for\s+)?$"
 )
+_WEEK_OF = re.compile(r"(?i)\bweek\s+(?:of|starting|beginning|commencing)\s+(?:the\s+)?$")
 _UNTIL = re.compile(
     r"(?i)\b(?:until|till|til|bis|hasta|jusqu'au)\s+(?:the\s+|on\s+|zum\s+|el\s+)?$"
 )
@@ -191,6 +192,8 @@ def _mark(text: str, mentions: list[Mention], booked_state: bool) -> None:
             continue
         if m.kind == "date" and _UNTIL.search(text, max(0, m.start - 20), m.start):
             m.negated = True  # "away until 22 June": the end of an absence, not a proposal
+        if m.kind == "date" and _WEEK_OF.search(text, max(0, m.start - 20), m.start):
+            m.negated = True  # "in New York the week of the 23rd": a week, not a day offered
             continue
         if m.kind == "date" and _resumes(text, m, prev_end):
             m.negated = True  # "after the 14th", "from Monday onwards": contact resumes then

@@ -54,7 +54,8 @@ _INSTEAD = re.compile(
 )
 _KEEPS_DIARY = re.compile(
     r"(?i)\b(?:manages|runs|handles|looks\s+after|keeps|owns|controls)\s+my\s+(?:calendar|diary|"
-    r"schedule|agenda)\b"
+    r"schedule|agenda)\b|\bmy\s+(?:calendar|diary|schedule|agenda)\s+is\s+(?:managed|run|handled|"
+    r"kept|looked\s+after)\s+by\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _WEEK_ABBREVIATION = re.compile(r"(?i)\bwks?\b")  # "same time next wk"
