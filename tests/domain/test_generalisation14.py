@@ -74,3 +74,26 @@ def test_the_week_of_a_date_is_not_that_day() -> None:
         "I'll be in Boston the week of the 22nd but fully booked. Video on Tuesday 16 June at 10am?"
     )
     assert starts(u) == ["2026-06-16T10:00"]
+
+
+def test_a_calendar_proposal_keeps_only_its_proposed_block() -> None:
+    u = read_reply(
+        'Jo Park has proposed a new time for this event.\n\nNote from Jo Park:\n"Thursday got '
+        'eaten by a workshop - could we do Friday?"\n\nProposed new time\nFriday 12 Jun 2026 '
+        "⋅ 3pm – 3:30pm\nEastern Time - New York\n\nOriginal time\nThursday 11 Jun 2026 ⋅ 2pm "
+        "– 2:30pm\nEastern Time - New York\n",
+        booked="2026-06-11T14:00:00-04:00",
+        subject="New time proposed: Coffee chat",
+        headers="Auto-Submitted: auto-generated\n",
+    )
+    assert u.intent is Intent.RESCHEDULE
+    assert starts(u) == ["2026-06-12T15:00"]
+
+
+def test_an_earlier_clauses_thats_does_not_make_a_later_time_a_restatement() -> None:
+    u = read_reply(
+        "I'm travelling on Thursday so that's out, but how about Friday at 9am my time (London)?",
+        tz="Europe/Paris",
+        date="Wed, 10 Jun 2026 09:00:00 +0100",
+    )
+    assert starts(u) == ["2026-06-12T10:00"]

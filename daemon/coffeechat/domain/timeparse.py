@@ -214,6 +214,8 @@ def _mark(text: str, mentions: list[Mention], booked_state: bool) -> None:
         s0, s1 = sentences[si], sentences[min(si + 1, len(sentences) - 1)]
         before = text[s0 : m.start]
         rs = _RESTATE.search(before)
+        if rs and _CLAUSE_END.search(before, rs.end()):
+            rs = None  # "so that's out, but how about Tuesday at 8am": another clause's "that's"
         if rs and (_FOR_YOU.search(text, m.start, s1) or m.zone == "owner"):
             m.negated = True
     # "not Monday or Tuesday": a negation covers the days joined to the one it precedes

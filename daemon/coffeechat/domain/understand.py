@@ -463,7 +463,7 @@ def _statements(text: str) -> str:
 
 _NEW_TIME_LINE = re.compile(
     r"(?im)^[ \t]*(?:proposed\s+new\s+time|new\s+time|neue\s+zeit)\s*:|"
-    r"^[ \t]*proposed\s+time\s*$"
+    r"^[ \t]*proposed\s+(?:new\s+)?time\s*$"
 )
 # "When: ..." on one line (Outlook), or an "Original time" heading over its value (Google)
 _OLD_TIME_LINE = re.compile(
@@ -480,9 +480,13 @@ CALENDAR_PROPOSAL = re.compile(
 def _without_superseded_time(text: str) -> str:
     """A counter-proposal notice (Outlook's "New Time Proposed") shows the meeting's current
     time on a "When:" line and the new one on "Proposed new time:": only the new one is
-    proposed."""
-    if not _NEW_TIME_LINE.search(text):
+    proposed. In a calendar's "proposed a new time" notice the guest's note above it ("would
+    Monday work?") only restates it."""
+    new = _NEW_TIME_LINE.search(text)
+    if not new:
         return text
+    if CALENDAR_PROPOSAL.search(text):  # the notice's own block is the proposal, not the note
+        text = text[new.start() :]
     return _OLD_TIME_LINE.sub("", text)
 
 
