@@ -43,9 +43,7 @@ def booked_intent(u: Understanding, text: str, times: TimeResult) -> None:
         # beside a cancel word only "another time"/"reschedule" in a firm sentence asks to move
         move=cues.un_negated(cues.RESCHEDULE, move)
         and not (call_off and not re.search(r"(?i)another\s+time|reschedul", move)),
-        move_asked=any(
-            "?" in q and cues.un_negated(cues.RESCHEDULE, q) for q in _QUESTIONS.findall(move)
-        ),
+        move_asked=any(cues.un_negated(cues.RESCHEDULE, q) for q in _QUESTIONS.findall(move)),
         call_off=call_off,
         refuse=bool(cues.DECLINE.search(text)),
         later=bool(cues.RESUME.search(text) or cues.VAGUE_FUTURE.search(text)),

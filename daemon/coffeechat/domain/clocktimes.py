@@ -62,8 +62,7 @@ PICK_RE = re.compile(
     r"(?:(?:one|option|slot|time|choice|suggestion)s?\b|of\s+(?:those|these|them|the\s+(?:two|three|"
     r"four|times|slots|options)|your\s+(?:times|slots|options)))"
     # "either the first or the third": an ordinal joined to a pick before it
-    r"|(?<=\bor\s)(?:the\s+)?(?P<ord2>first|second|third|fourth|last)\b"
-    r"|(?<=\band\s)(?:the\s+)?(?P<ord3>first|second|third|fourth|last)\b"
+    r"|(?:(?<=\bor\s)|(?<=\band\s))(?:the\s+)?(?P<ord2>first|second|third|fourth|last)\b"
     r"|\b(?:either|both)\s+(?:the\s+)?(?P<ord4>first|second|third|fourth)\b"
     r"|\bthe\s+(?P<ord5>first|second|third|fourth|last)(?=\s*(?:,|or\b|and\b|works?\b|would\b|"
     r"is\b|suits?\b|please\b|for\s+me\b|then\b|[.!]))"
@@ -184,9 +183,7 @@ def find_times(text: str, taken: list[tuple[int, int]]) -> list[Mention]:
         taken.append((mt.start(), mt.end()))
     for mt in PICK_RE.finditer(text):
         if free(mt.start(), mt.end()):
-            word = (
-                mt["ord"] or mt["ord2"] or mt["ord3"] or mt["ord4"] or mt["ord5"] or mt["neg"] or ""
-            )
+            word = mt["ord"] or mt["ord2"] or mt["ord4"] or mt["ord5"] or mt["neg"] or ""
             idx = ORDINALS.get(word.lower())
             if idx is None:
                 idx = int(mt["num"] or mt["hash"]) - 1

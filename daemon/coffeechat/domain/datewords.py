@@ -178,6 +178,16 @@ def _mk_date(y: str | None, m: int, d: int, ref: date, nearest: bool) -> date | 
     return _year_for(m, d, ref, nearest)
 
 
+def weekday_after(day: date, weekday: int) -> date:
+    """The first such weekday after ``day`` ("Thursday" said on a Thursday: a week on)."""
+    return day + timedelta(days=(weekday - day.weekday()) % 7 or 7)
+
+
+def weekday_next_week(day: date, weekday: int) -> date:
+    """That weekday in the calendar week after ``day``'s ("next Tuesday", "来週の火曜")."""
+    return day + timedelta(days=7 - day.weekday() + weekday)
+
+
 def _next_dom(day: int, ref: date, weekday: int | None) -> date | None:
     """Day of month with no month: the next such date (matching the weekday if one is given)."""
     first: date | None = None
@@ -216,10 +226,7 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
             add(Mention("date", mt.start(), mt.end(), day=d))
     for mt in JA_WEEKDAY_RE.finditer(text):  # "木曜日", "来週の火曜"
         wd = "月火水木金土日".index(mt["wd"])
-        if mt["next"]:  # the following calendar week
-            day = ref + timedelta(days=7 - ref.weekday() + wd)
-        else:
-            day = ref + timedelta(days=(wd - ref.weekday()) % 7 or 7)
+        day = weekday_next_week(ref, wd) if mt["next"] else weekday_after(ref, wd)
         add(Mention("date", mt.start(), mt.end(), day=day, weekday=wd, relative="weekday"))
     for rx in (DATE_ISO_RE, DATE_DM_RE, DATE_MD_RE):
         for mt in rx.finditer(text):
@@ -315,10 +322,9 @@ def find_dates(text: str, ref: date, *, day_first: bool, nearest: bool = False) 
                 taken.append((start, om.end()))
                 found.append(Mention("date", start, om.end(), day=d, weekday=wd))
                 continue
-        ahead = (wd - ref.weekday()) % 7 or 7
-        day = ref + timedelta(days=ahead)
+        day = weekday_after(ref, wd)
         if mod in _NEXT_WORDS:
-            day = ref + timedelta(days=7 - ref.weekday() + wd)
+            day = weekday_next_week(ref, wd)
         elif "following" in mod:
             day += timedelta(days=7)
         m = Mention("date", start, end, day=day, weekday=wd, relative=mod or "weekday")

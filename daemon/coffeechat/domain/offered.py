@@ -103,7 +103,7 @@ def shifted_booking(text: str, booked: datetime | None, owner: ZoneInfo) -> Wind
     offered slot picked: "Tuesday's fine but 30 min later?"), moved."""
     if booked is None:
         return None
-    mt = _SHIFT[0].search(text) or _SHIFT[1].search(text) or _SHIFT[2].search(text)
+    mt = next((found for rx in _SHIFT if (found := rx.search(text))), None)
     if mt is None:
         return None
     word = " ".join(mt["n"].lower().split())

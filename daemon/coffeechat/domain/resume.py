@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from coffeechat.domain.datewords import MON_ALT, MONTHS, WEEKDAYS, find_dates
+from coffeechat.domain.datewords import MON_ALT, MONTHS, WEEKDAYS, find_dates, weekday_next_week
 from coffeechat.domain.weekdays import fix_typos
 
 _RETURN_BEFORE = re.compile(
@@ -78,8 +78,9 @@ def return_date(text: str, ref: date, *, day_first: bool) -> date | None:
             continue
         if m.weekday is not None and _WEEKDAY_RANGE.search(text, 0, m.start):
             continue  # "Monday to Friday, 9-5": opening hours, not a date
-        cut = max((s.end() for s in _SENTENCE.finditer(text, 0, m.start)), default=0)
-        before = text[max(cut, m.start - 80) : m.start].replace("\n", " ")
+        before = text[max(_sentence_start(text, m.start), m.start - 80) : m.start].replace(
+            "\n", " "
+        )
         after = text[m.end : m.end + 20].replace("\n", " ")
         rank: int | None = None
         day = m.day
@@ -109,6 +110,10 @@ def return_date(text: str, ref: date, *, day_first: bool) -> date | None:
     return _relative(text, ref)
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    return max((s.end() for s in _SENTENCE.finditer(text, 0, pos)), default=0)
+
+
 def _resumes_on(word: str, before: str, after: str) -> bool:
     """ "after the 26th" resumes then; "off from 3 Aug to 14 Aug" starts an absence."""
     if word.lower() in ("after", "once", "post", "following"):
@@ -132,7 +137,7 @@ def _month_mention(text: str) -> re.Match[str] | None:
     )
     best: tuple[int, re.Match[str]] | None = None
     for mt in found:
-        cut = max((s.end() for s in _SENTENCE.finditer(text, 0, mt.start())), default=0)
+        cut = _sentence_start(text, mt.start())
         lead = text[max(cut, mt.start("m") - 80) : mt.start("m")].replace("\n", " ")
         lead = re.sub(r"(?i)(?:early|mid|late)[\s-]*$", "", lead)
         asked = _RETURN_BEFORE.search(lead) or _CONTACT_BEFORE.search(lead)
@@ -174,7 +179,7 @@ def _relative(text: str, ref: date) -> date | None:
             return ref + timedelta(weeks=2 * n)
         return _add_months(ref, n)
     if _NEXT_WEEK.search(text):
-        return ref + timedelta(days=7 - ref.weekday())
+        return weekday_next_week(ref, 0)
     return None
 
 

@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo
 
 from coffeechat.domain.clocktimes import find_times, to24
 from coffeechat.domain.cues import OFFER
-from coffeechat.domain.datewords import PARTS, Mention, find_dates
+from coffeechat.domain.datewords import (
+    PARTS,
+    Mention,
+    find_dates,
+    weekday_after,
+    weekday_next_week,
+)
 from coffeechat.domain.intents import Window
 from coffeechat.domain.negation import NEG_CLAUSE as _NEG_CLAUSE
 from coffeechat.domain.offered import names_booked, resolve_pick, shifted_booking, snap_to_offered
@@ -192,6 +198,7 @@ def _mark(text: str, mentions: list[Mention], booked_state: bool) -> None:
             continue
         if m.kind == "date" and _UNTIL.search(text, max(0, m.start - 20), m.start):
             m.negated = True  # "away until 22 June": the end of an absence, not a proposal
+            continue
         if m.kind == "date" and _WEEK_OF.search(text, max(0, m.start - 20), m.start):
             m.negated = True  # "in New York the week of the 23rd": a week, not a day offered
             continue
@@ -529,13 +536,10 @@ def _days(g: _Group, text: str, ctx: TimeContext) -> list[date]:
             si = _index(sentences, d.start)
             s0, s1 = sentences[si], sentences[min(si + 1, len(sentences) - 1)]
             if d.relative == "weekday" and _NEXT_WEEK.search(text, s0, min(d.start + 40, s1)):
-                day = ref_day + timedelta(days=7 - ref_day.weekday() + (d.weekday or 0))
+                day = weekday_next_week(ref_day, d.weekday or 0)
             if d.relative and "following" in d.relative and ctx.booked is not None:
                 # "the following Monday" after a booked Friday: the Monday after the meeting
-                booked_day = ctx.booked.astimezone(ctx.owner_tz).date()
-                day = booked_day + timedelta(
-                    days=((d.weekday or 0) - booked_day.weekday()) % 7 or 7
-                )
+                day = weekday_after(ctx.booked.astimezone(ctx.owner_tz).date(), d.weekday or 0)
             if d.relative == "weekday" and ctx.offered:
                 same = [s for s in ctx.offered if s.astimezone(ctx.owner_tz).weekday() == d.weekday]
                 if len(same) == 1:  # "Thursday works" names the offered Thursday
