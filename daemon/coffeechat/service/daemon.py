@@ -263,15 +263,9 @@ class Daemon:
             if delay == 0.0:
                 delay = 1.0  # something is due but deferred (send window, pause): breathe
             log.debug("scheduler.sleep", seconds=round(delay, 1), until=wake_at.isoformat())
-            stop_wait = asyncio.ensure_future(self.stop.wait())
-            wake_wait = asyncio.ensure_future(self.wake.wait())
-            try:
-                await asyncio.wait(
-                    {stop_wait, wake_wait}, timeout=delay, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                for f in (stop_wait, wake_wait):
-                    f.cancel()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await _first_of(self.stop, self.wake)
 
     async def imap_task(self) -> None:
         """Watch the mailbox until stopped; a reload restarts the watchers with its settings."""
@@ -283,8 +277,7 @@ class Daemon:
             self.imap_restart.clear()
             settings = self.settings
             watch_stop = asyncio.Event()
-            relay = asyncio.ensure_future(_first_of(self.stop, self.imap_restart))
-            relay.add_done_callback(_setter(watch_stop))
+            relay = asyncio.ensure_future(_set_when_any(watch_stop, self.stop, self.imap_restart))
             try:
                 if settings.imap is None:
                     await watch_stop.wait()
@@ -391,11 +384,6 @@ class Daemon:
         log.info("reload.applied", account=fresh.owner.email, sections=list(sections))
 
 
-def _setter(event: asyncio.Event) -> Any:
-    """A done-callback that sets ``event``."""
-    return lambda _future: event.set()
-
-
 async def _first_of(*events: asyncio.Event) -> None:
     """Return as soon as any of ``events`` is set."""
     waits = [asyncio.ensure_future(e.wait()) for e in events]
@@ -404,6 +392,12 @@ async def _first_of(*events: asyncio.Event) -> None:
     finally:
         for w in waits:
             w.cancel()
+
+
+async def _set_when_any(target: asyncio.Event, *sources: asyncio.Event) -> None:
+    """Set ``target`` once any of ``sources`` is (cancelled first: never)."""
+    await _first_of(*sources)
+    target.set()
 
 
 def reload(daemons: list[Daemon], account: str | None) -> None:
@@ -425,13 +419,12 @@ def reload(daemons: list[Daemon], account: str | None) -> None:
     if plan.unchanged:
         log.info("reload.unchanged")
         return
+    if any("logging" in change.sections for change in plan.changes):  # one for the process
+        from coffeechat.logsetup import configure_logging
+
+        configure_logging(fresh.logging.level, fresh.logging.format)
     by_owner = {d.settings.owner.email.lower(): d for d in daemons}
     for change in plan.changes:
-        if "logging" in change.sections:
-            from coffeechat.logsetup import configure_logging
-
-            logging = change.settings.logging
-            configure_logging(logging.level, logging.format)
         by_owner[change.owner].apply_settings(change.settings, change.sections)
     if plan.needs_restart:
         log.warning(
