@@ -87,6 +87,11 @@ def _caldav_preconditions(reply: Reply) -> list[str]:
     return [p.removeprefix(CALDAV) for p in reply.preconditions if p.startswith(CALDAV)]
 
 
+class _EventsHidden(CalendarAuthError):
+    """A calendar whose events may not be read (403): on a busy calendar shared with the
+    read-free-busy privilege only, free/busy is asked for instead."""
+
+
 class CaldavCalendar:
     """The booking calendar plus ``busy_calendars``, found once by display name or URL."""
 
@@ -139,14 +144,16 @@ class CaldavCalendar:
         """
         out: list[Busy] = []
         for url in [self.url, *self.busy_urls]:
-            ignore = ignore_uids if url == self.url else ()
-            found = (
-                None if url in self._freebusy_only else self._query_busy(url, start, end, ignore)
-            )
-            if found is None:
-                self._freebusy_only.add(url)
-                found = self._freebusy_report(url, start, end)
-            out.extend(found)
+            if url not in self._freebusy_only:
+                ignore = ignore_uids if url == self.url else ()
+                try:
+                    out.extend(self._query_busy(url, start, end, ignore))
+                    continue
+                except _EventsHidden:
+                    if url == self.url:  # the booking calendar, which we write, must show them
+                        raise
+                    self._freebusy_only.add(url)
+            out.extend(self._freebusy_report(url, start, end))
         return out
 
     def _freebusy_report(self, url: str, start: datetime, end: datetime) -> list[Busy]:
@@ -166,8 +173,8 @@ class CaldavCalendar:
         except ValueError:  # not iCalendar: a confused server answered with XML
             raise CalendarError(f"CalDAV free-busy-query at {url}: no iCalendar answer") from None
 
-    def _query(self, url: str, filters: str) -> list[StoredEvent] | None:
-        """The VEVENTs matching ``filters``; None when the server refuses to show them (403)."""
+    def _query(self, url: str, filters: str) -> list[StoredEvent]:
+        """The VEVENTs matching ``filters``; _EventsHidden when the server refuses them (403)."""
         body = (
             f"{_XML}<C:calendar-query {NS}><D:prop><D:getetag/><C:calendar-data/></D:prop>"
             f'<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
@@ -177,7 +184,7 @@ class CaldavCalendar:
         if reply.status == 404:
             raise CalendarNotFound(f"no calendar at {url} any more")
         if reply.status == 403:
-            return None
+            raise _EventsHidden(f"CalDAV refused to show the events at {url} (403)")
         if reply.status not in (200, 207):
             raise CalendarError(f"CalDAV calendar-query at {url}: status {reply.status}")
         return [
@@ -188,15 +195,10 @@ class CaldavCalendar:
 
     def _query_busy(
         self, url: str, start: datetime, end: datetime, ignore: Collection[str]
-    ) -> list[Busy] | None:
-        """Busy time from the events themselves; None where only free/busy may be read (a
-        busy calendar: the booking calendar, which we write, must show its events)."""
+    ) -> list[Busy]:
+        """Busy time from the events themselves."""
         lo, hi = start - _FLOATING_SLACK, end + _FLOATING_SLACK
         found = self._query(url, f'<C:time-range start="{_stamp(lo)}" end="{_stamp(hi)}"/>')
-        if found is None:
-            if url == self.url:
-                raise CalendarAuthError(f"CalDAV refused to show the events at {url} (403)")
-            return None
         out: list[Busy] = []
         for item in found:
             try:
@@ -231,8 +233,6 @@ class CaldavCalendar:
             f"{escape(uid)}</C:text-match></C:prop-filter>"
         )
         hits = self._query(self.url, match)
-        if hits is None:
-            raise CalendarAuthError(f"CalDAV refused to show the events at {self.url} (403)")
         return hits[0] if hits else None
 
     def put_event(
