@@ -203,8 +203,9 @@ class ImapSettings(_Server):
         30.0,
         ge=1,
         le=29 * 60.0,
-        description="A quiet IDLE is ended and the folder checked with a NOOP after this: mail "
-        "that lands just as IDLE starts is announced by some servers only minutes later.",
+        description="A quiet IDLE is ended and the folder searched for new mail after this: "
+        "mail that lands just as IDLE starts, or whose announcement came inside another "
+        "command's answer, is otherwise announced late or never.",
     )
     resync_minutes: float = Field(60.0, ge=1, description="Full header re-sync interval.")
 
